@@ -1,0 +1,49 @@
+import Hummingbird
+
+/// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`: what operators and tooling poll.
+struct OperationsController {
+    let services: AppServices
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in
+            Response.json(["status": "ok"])
+        }
+        router.get("/readyz") { _, _ in
+            let ready = await services.database.isReady()
+            return Response.json(
+                ["status": .string(ready ? "ready" : "unavailable")], status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: services.metrics.registry.emitToBuffer())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            guard let data = BundledResources.data("openapi.yaml") else {
+                throw ProblemDetails(.notFound, "the OpenAPI document is not installed with this server")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+}
+
+/// Counts every answered request by route and status for `/metrics`.
+struct RequestMetricsMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let metrics: ServerMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            metrics.request(route: context.endpointPath ?? "unmatched", statusCode: response.status.code)
+            return response
+        } catch let error as HTTPResponseError {
+            metrics.request(route: context.endpointPath ?? "unmatched", statusCode: error.status.code)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import CheckBridgeCore
+import Hummingbird
+
+/// An RFC 9457 problem: every error CheckBridge answers outside `/rpc`.
+struct ProblemDetails: Error, HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    var title: String
+    var detail: String
+    /// The offending input fields, when the problem is bad input.
+    var errors: [FieldError] = []
+    var extraHeaders: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ detail: String, errors: [FieldError] = [], headers: HTTPFields = [:]) {
+        self.status = status
+        self.title = status.reasonPhrase
+        self.detail = detail
+        self.errors = errors
+        self.extraHeaders = headers
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "type": "about:blank",
+            "title": .string(title),
+            "status": .int(Int64(status.code)),
+            "detail": .string(detail),
+        ]
+        if !errors.isEmpty {
+            members["errors"] = .array(errors.map { ["field": .string($0.field), "message": .string($0.message)] })
+        }
+        return .object(members)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = extraHeaders
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.serialized())))
+    }
+
+    static func badRequest(_ detail: String, field: String? = nil) -> ProblemDetails {
+        ProblemDetails(.badRequest, detail, errors: field.map { [FieldError(field: $0, message: detail)] } ?? [])
+    }
+
+    static func unsupportedMediaType(_ received: String?, accepted: String) -> ProblemDetails {
+        ProblemDetails(
+            .unsupportedMediaType,
+            "Content-Type \(received.map { "'\($0)'" } ?? "(none)") is not accepted here; send \(accepted)")
+    }
+
+    static let unauthorized = ProblemDetails(
+        .unauthorized, "a valid API key is required: 'Authorization: Bearer <key>'",
+        headers: [.wwwAuthenticate: "Bearer"])
+}
+
+extension Response {
+    /// A JSON response from bytes already serialized.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+}
+
+extension Request {
+    /// The media type of the body, lower-cased and without parameters; nil when the header is absent.
+    var mediaType: String? {
+        guard let value = headers[.contentType] else { return nil }
+        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+        let trimmed = type.trimmingCharacters(in: .whitespaces).lowercased()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// The whole body, or a 413 problem past `limit` bytes.
+    func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw ProblemDetails(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
+        }
+        do {
+            return try await body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ProblemDetails(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
+        }
+    }
+
+    /// The API key of an `Authorization: Bearer …` header.
+    var bearerToken: String? {
+        guard let value = headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}

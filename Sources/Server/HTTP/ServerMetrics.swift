@@ -1,0 +1,68 @@
+import CheckBridgeCore
+import Prometheus
+import Synchronization
+
+/// The Prometheus series CheckBridge exports at `/metrics`.
+///
+/// Held per application (not bootstrapped globally) so that several servers in one test process
+/// each count their own traffic.
+final class ServerMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let resultCounters: [String: Counter]
+    private let duplicateCounter: Counter
+    private let batchCounter: Counter
+    private let batchSize: ValueHistogram
+    private let requestCounters = Mutex<[String: Counter]>([:])
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var counters: [String: Counter] = [:]
+        for status in CheckStatus.allCases {
+            for source in ResultSource.allCases {
+                counters["\(status.rawValue)/\(source.rawValue)"] = registry.makeCounter(
+                    descriptor: Self.name("results", unit: "total", help: "Results stored, by status and source"),
+                    labels: [("status", status.rawValue), ("source", source.rawValue)])
+            }
+        }
+        resultCounters = counters
+        duplicateCounter = registry.makeCounter(
+            descriptor: Self.name(
+                "duplicate_deliveries", unit: "total", help: "Repeated deliveries answered with the first result"))
+        batchCounter = registry.makeCounter(
+            descriptor: Self.name("result_commits", unit: "total", help: "Group commits of the result writer"))
+        batchSize = registry.makeValueHistogram(
+            descriptor: Self.name("result_commit", unit: "size", help: "Results per group commit"),
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048])
+    }
+
+    private static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "checkbridge", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    func resultStored(status: CheckStatus, source: ResultSource) {
+        resultCounters["\(status.rawValue)/\(source.rawValue)"]?.increment()
+    }
+
+    func duplicateDelivery() {
+        duplicateCounter.increment()
+    }
+
+    func committed(batchSize size: Int) {
+        batchCounter.increment()
+        batchSize.record(Double(size))
+    }
+
+    /// Counts one answered HTTP request by route and status class.
+    func request(route: String, statusCode: Int) {
+        let key = "\(route) \(statusCode)"
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests answered, by route and status"),
+                labels: [("route", route), ("status", String(statusCode))])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+}

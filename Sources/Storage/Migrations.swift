@@ -1,0 +1,78 @@
+import GRDB
+
+extension CheckBridgeDatabase {
+    /// The schema, as named append-only migrations: never edit one that has shipped.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'read', 'ingest')),
+                    key_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE TABLE check_groups (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE checks (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    group_id TEXT NOT NULL REFERENCES check_groups(id) ON DELETE RESTRICT,
+                    name TEXT NOT NULL,
+                    token TEXT NOT NULL UNIQUE,
+                    rules TEXT NOT NULL,
+                    default_status TEXT NOT NULL,
+                    preset TEXT,
+                    schedule TEXT,
+                    failure_threshold INTEGER NOT NULL DEFAULT 1,
+                    enabled INTEGER NOT NULL DEFAULT 1,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX checks_group ON checks(group_id);
+                CREATE TABLE results (
+                    id INTEGER PRIMARY KEY,
+                    check_id TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    occurred_at INTEGER,
+                    subject TEXT NOT NULL DEFAULT '',
+                    excerpt TEXT NOT NULL DEFAULT '',
+                    rule_index INTEGER,
+                    dedupe_key TEXT,
+                    raw BLOB,
+                    raw_content_type TEXT,
+                    raw_size INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX results_by_check ON results(check_id, id);
+                CREATE UNIQUE INDEX results_dedupe ON results(check_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+                """)
+        }
+        migrator.registerMigration("v2-unmatched-mail") { db in
+            try db.execute(sql: """
+                CREATE TABLE unmatched_mail (
+                    id INTEGER PRIMARY KEY,
+                    received_at INTEGER NOT NULL,
+                    sender TEXT NOT NULL DEFAULT '',
+                    recipients TEXT NOT NULL,
+                    subject TEXT NOT NULL DEFAULT '',
+                    message_id TEXT,
+                    raw BLOB NOT NULL,
+                    raw_size INTEGER NOT NULL,
+                    assigned_check_id TEXT,
+                    assigned_result_id INTEGER
+                );
+                CREATE INDEX unmatched_mail_open ON unmatched_mail(assigned_check_id, id);
+                """)
+        }
+        return migrator
+    }
+}

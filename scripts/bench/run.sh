@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Ingest load test: a release build on a fresh database against wrk, side by side with nginx
+# answering a static 200 on the same machine, so the figures say how close we are to the ceiling.
+#
+#   scripts/bench/run.sh [--checks N] [--duration SECONDS] [--connections "16 64"] [--durability full|normal]
+#
+# Prints, per target and connection count: requests/s, p50/p99/p99.9 latency, errors; then the
+# stored-result count against the 2xx count, and the server's peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+checks=100
+duration=10
+connections="16 64"
+durability=full
+targets="hooks"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --checks) checks=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        --durability) durability=$2; shift 2 ;;
+        --targets) targets=$2; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+for tool in wrk nginx sqlite3 curl python3; do
+    if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+        echo "installing the load tools (wrk, nginx-light, sqlite3)…" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null && apt-get install -y -q wrk nginx-light sqlite3 curl >/dev/null
+        break
+    fi
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+swift build -c release --product checkbridge >&2
+binary=$(swift build -c release --show-bin-path)/checkbridge
+
+work=$(mktemp -d /tmp/checkbridge-bench.XXXXXX)
+server_port=18181
+nginx_port=18182
+cleanup() {
+    [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The ceiling: nginx answering a static 200 with keep-alive.
+mkdir -p "$work/nginx"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $work/nginx;
+    proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx;
+    scgi_temp_path $work/nginx;
+    server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
+}
+CONF
+"$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx"
+
+"$binary" serve --port "$server_port" --database "$work/bench.sqlite" --durability "$durability" \
+    --log-level error > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+key=$(cat "$work/bench.sqlite.admin-key")
+
+# N checks in one group; their tokens feed the wrk script.
+python3 - "$server_port" "$key" "$checks" > "$work/tokens.txt" <<'PY'
+import json, sys, urllib.request
+port, key, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def rpc(body):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/rpc", data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request))
+group = rpc({"jsonrpc": "2.0", "id": 1, "method": "checkGroups.create", "params": {"name": "Bench"}})["result"]["id"]
+rules = [{"status": "success", "conditions": [{"field": "/result", "op": "equals", "value": "ok"}]},
+         {"status": "warning", "conditions": [{"field": "body", "op": "contains", "value": "retry"}]}]
+for start in range(0, count, 200):
+    batch = [{"jsonrpc": "2.0", "id": i, "method": "checks.create",
+              "params": {"group_id": group, "name": f"check {i}", "rules": rules}}
+             for i in range(start, min(count, start + 200))]
+    for answer in rpc(batch):
+        print(answer["result"]["token"])
+PY
+
+cat > "$work/hooks.lua" <<'LUA'
+local tokens = {}
+for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
+local counter = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"result":"ok","subject":"Backup job Nightly","text":"14 VMs processed, 0 errors, 0 warnings"}'
+request = function()
+    counter = counter + 1
+    return wrk.format(nil, "/hooks/" .. tokens[(counter % #tokens) + 1])
+end
+LUA
+
+# wrk's --latency summary → "rps p50 p99 p99.9 errors requests non2xx"
+measure() {
+    local url=$1 conns=$2 script=${3:-}
+    local out
+    if [ -n "$script" ]; then
+        out=$(TOKENS="$work/tokens.txt" wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$script" "$url")
+    else
+        out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$url")
+    fi
+    python3 - "$out" <<'PY'
+import re, sys
+text = sys.argv[1]
+def latency(label):
+    match = re.search(r"^\s*" + re.escape(label) + r"\s+([\d.]+)(us|ms|s)\b", text, re.M)
+    if not match: return "n/a"
+    value, unit = float(match.group(1)), match.group(2)
+    return f"{value / 1000 if unit == 'us' else value * 1000 if unit == 's' else value:.2f}ms"
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+total = re.search(r"(\d+) requests in", text).group(1)
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors = re.search(r"Socket errors: (.*)", text)
+print(rps, latency("50%"), latency("99%"), latency("99.9%") if "99.9%" in text else latency("99%"),
+      (errors.group(1).replace(" ", "") if errors else "none"), total, non2xx.group(1) if non2xx else 0)
+PY
+}
+
+printf '%-8s %5s %10s %9s %9s %9s %s\n' target conns "req/s" p50 p99 p99.9 errors
+total_2xx=0
+for conns in $connections; do
+    read -r n_rps n_p50 n_p99 n_p999 n_err _ _ <<< "$(measure "http://127.0.0.1:$nginx_port/" "$conns")"
+    printf '%-8s %5s %10s %9s %9s %9s %s\n' nginx "$conns" "$n_rps" "$n_p50" "$n_p99" "$n_p999" "$n_err"
+    for target in $targets; do
+        read -r rps p50 p99 p999 err total non2xx <<< \
+            "$(measure "http://127.0.0.1:$server_port" "$conns" "$work/$target.lua")"
+        total_2xx=$((total_2xx + total - non2xx))
+        ratio=$(python3 -c "print(f'{100 * $rps / $n_rps:.1f}%')")
+        printf '%-8s %5s %10s %9s %9s %9s %s (non-2xx %s) = %s of nginx\n' \
+            "$target" "$conns" "$rps" "$p50" "$p99" "$p999" "$err" "$non2xx" "$ratio"
+    done
+done
+
+peak_rss=$(awk '/VmHWM/ {print $2 / 1024 " MB"}' "/proc/$server_pid/status")
+kill -TERM "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=
+stored=$(sqlite3 "$work/bench.sqlite" "SELECT COUNT(*) FROM results")
+echo "2xx answers: $total_2xx, results stored: $stored, peak RSS: $peak_rss"
+if [ "$stored" != "$total_2xx" ]; then
+    echo "MISMATCH: every 2xx must be a stored result" >&2
+    exit 1
+fi
