@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "checkbridge", targets: ["checkbridge"]),
         .library(name: "MailParser", targets: ["MailParser"]),
+        .library(name: "CheckBridgeCore", targets: ["CheckBridgeCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

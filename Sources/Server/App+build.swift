@@ -47,6 +47,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
 func buildRouter(_ services: AppServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: ProblemMiddleware())
     OperationsController(services: services).register(on: router)
     HookController(services: services).register(on: router)
     MailController(services: services).register(on: router)

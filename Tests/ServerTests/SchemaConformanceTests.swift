@@ -66,7 +66,8 @@ struct SchemaConformanceTests {
         let missing = failures { $0.removeValue(forKey: "name") }
         #expect(missing.contains { $0.path == "$" && $0.message.contains("'name'") }, "\(missing)")
         let wrongType = failures { $0["psa_links"] = "none" }
-        #expect(wrongType.contains { $0.path == "$.psa_links" && $0.message.contains("expected array") }, "\(wrongType)")
+        #expect(
+            wrongType.contains { $0.path == "$.psa_links" && $0.message.contains("expected array") }, "\(wrongType)")
         let extra = failures { $0["colour"] = "red" }
         #expect(extra.contains { $0.path == "$.colour" }, "\(extra)")
         let badTime = failures { $0["created_at"] = "yesterday" }
@@ -80,7 +81,9 @@ struct SchemaConformanceTests {
         let error = "rpc/common.schema.json"
         let invalidParams: JSONValue = [
             "jsonrpc": "2.0", "id": 1,
-            "error": ["code": -32602, "message": "Invalid params", "data": ["errors": [["field": "x", "message": "y"]]]],
+            "error": [
+                "code": -32602, "message": "Invalid params", "data": ["errors": [["field": "x", "message": "y"]]],
+            ],
         ]
         #expect(validator.validate(invalidParams, against: error, pointer: "/$defs/rpc_error_response").isEmpty)
         let withoutErrors: JSONValue = ["jsonrpc": "2.0", "id": 1, "error": ["code": -32602, "message": "Invalid"]]
@@ -161,8 +164,47 @@ struct SchemaConformanceTests {
                 #expect(param["required"] == .bool(required.contains(paramName)), "\(name).\(paramName) required")
             }
             #expect(
-                method["result"]?["schema"] == validator.documents[Contract.resultSchema(name)],
+                method["result"]?["schema"] == validator.documents[Contract.resultSchema(name)].map(localized),
                 "\(name): rpc.discover embeds another result schema than the shipped file")
+        }
+        // Every reference points into the document's own components, and each resolves.
+        let components = document["components"]?["schemas"]?.objectValue ?? [:]
+        #expect(!components.isEmpty)
+        var references: [String] = []
+        collectReferences(document, into: &references)
+        #expect(!references.isEmpty)
+        for reference in references {
+            #expect(reference.hasPrefix("#/components/schemas/"), "\(reference) leaves the document")
+            #expect(components[String(reference.dropFirst("#/components/schemas/".count))] != nil, "\(reference)")
+        }
+    }
+
+    /// The shipped schema as rpc.discover embeds it: shared references pointed at its components.
+    private func localized(_ schema: JSONValue) -> JSONValue {
+        switch schema {
+        case .object(var members):
+            if case .string(let reference)? = members["$ref"], let marker = reference.range(of: "#/$defs/") {
+                members["$ref"] = .string("#/components/schemas/" + reference[marker.upperBound...])
+            }
+            members["$id"] = nil
+            members["$schema"] = nil
+            return .object(members.mapValues(localized))
+        case .array(let elements):
+            return .array(elements.map(localized))
+        default:
+            return schema
+        }
+    }
+
+    private func collectReferences(_ value: JSONValue, into references: inout [String]) {
+        switch value {
+        case .object(let members):
+            if case .string(let reference)? = members["$ref"] { references.append(reference) }
+            for member in members.values { collectReferences(member, into: &references) }
+        case .array(let elements):
+            for element in elements { collectReferences(element, into: &references) }
+        default:
+            break
         }
     }
 
@@ -243,8 +285,7 @@ struct SchemaConformanceTests {
             let delivered = try await ingest.mail(Samples.mail(to: address), key: server.adminKey)
             #expect(delivered.status == .accepted)
             let redelivered = try await ingest.mail(
-                Samples.mail(to: "\(ninjaToken)@checks.example.net"), key: server.adminKey,
-                to: ["alerts+\(ninjaToken)@checks.example.net"])
+                Samples.mail(to: address), key: server.adminKey, to: ["alerts+\(ninjaToken)@checks.example.net"])
             #expect(redelivered.status == .ok, "same Message-ID for the same check")
             let stray = try await ingest.mail(
                 Samples.mail(to: "nobody@checks.example.net", id: "stray-1"), key: server.adminKey)
@@ -290,7 +331,9 @@ struct SchemaConformanceTests {
                 "checks.testRules", ["check_id": .string(ninjaID), "json": ["status": "RESET"]])
             #expect(preset["status"] == "success")
             let mail = try await rpc.call("checks.testRules", [
-                "rules": [["status": "success", "conditions": [["field": "attachments", "op": "contains", "value": "web01"]]]],
+                "rules": [
+                    ["status": "success", "conditions": [["field": "attachments", "op": "contains", "value": "web01"]]],
+                ],
                 "raw_mail": .string(Samples.multipart),
             ])
             #expect(mail["status"] == "success" && mail["subject"] == "Sauvegarde réussie")
@@ -315,7 +358,8 @@ struct SchemaConformanceTests {
 
             let paused = try await rpc.call("checks.pause", ["id": .string(veeamID)])
             #expect(paused["state"] == "paused")
-            let quiet = try await ingest.post("/hooks/\(token)", contentType: "application/json", body: #"{"status":"ok"}"#)
+            let quiet = try await ingest.post(
+                "/hooks/\(token)", contentType: "application/json", body: #"{"status":"ok"}"#)
             #expect(try quiet.json["paused"] == true)
             _ = try await rpc.call("checks.resume", ["id": .string(veeamID)])
 
@@ -344,7 +388,8 @@ struct SchemaConformanceTests {
             let group = try await rpc.call("checkGroups.create", ["name": "Globex"])
             let groupID = try #require(group["id"]).stringValue ?? ""
             let check = try await rpc.call(
-                "checks.create", ["group_id": .string(groupID), "name": "File server", "schedule": ["every_seconds": 3600]])
+                "checks.create",
+                ["group_id": .string(groupID), "name": "File server", "schedule": ["every_seconds": 3600]])
             #expect(check["mail_address"] == .null, "no mail domain configured")
             #expect(check["schedule"] == ["every_seconds": 3600, "grace_seconds": 0])
             let checkID = check["id"]?.stringValue ?? ""
@@ -359,11 +404,18 @@ struct SchemaConformanceTests {
                  ["rules[0].status", "rules[0].conditions"]),
                 ("checks.create", [
                     "group_id": gid, "name": "Mail",
-                    "rules": [["status": "failure", "conditions": [["field": "severity", "op": "equals", "value": "x"]]]],
+                    "rules": [
+                        ["status": "failure", "conditions": [["field": "severity", "op": "equals", "value": "x"]]],
+                    ],
                 ], ["rules[0].conditions[0].field"]),
                 ("checks.create", [
                     "group_id": gid, "name": "Mail",
-                    "rules": [["status": "failure", "colour": "red", "conditions": [["field": "body", "op": "like", "value": "x"]]]],
+                    "rules": [
+                        [
+                            "status": "failure", "colour": "red",
+                            "conditions": [["field": "body", "op": "like", "value": "x"]],
+                        ],
+                    ],
                 ], ["rules[0].colour", "rules[0].conditions[0].op"]),
                 ("checks.create", ["group_id": gid, "name": "Mail", "preset": "atera", "rules": []], ["rules"]),
                 ("checks.create", ["group_id": gid, "name": "Mail", "preset": "atera", "default_status": "success"],
@@ -440,7 +492,8 @@ struct SchemaConformanceTests {
                 let response = try answer.json
                 #expect(response["error"]?["code"] == .int(code), "\(body): \(response.serializedString())")
                 Contract.expectValid(
-                    validator.validate(response, against: "rpc/common.schema.json", pointer: "/$defs/rpc_error_response"),
+                    validator.validate(
+                        response, against: "rpc/common.schema.json", pointer: "/$defs/rpc_error_response"),
                     "error response to \(body)")
             }
 
@@ -451,7 +504,8 @@ struct SchemaConformanceTests {
             try Contract.expectDeclared(batch, "post", "/rpc", openAPI: openAPI, validator: validator)
             #expect(try batch.json.arrayValue?.count == 2, "the notification is not answered")
 
-            let notification = try await client.rpcRaw(#"{"jsonrpc":"2.0","method":"system.version"}"#, key: server.adminKey)
+            let notification = try await client.rpcRaw(
+                #"{"jsonrpc":"2.0","method":"system.version"}"#, key: server.adminKey)
             #expect(notification.status == .noContent)
             try Contract.expectDeclared(notification, "post", "/rpc", openAPI: openAPI, validator: validator)
         }
@@ -489,7 +543,8 @@ struct SchemaConformanceTests {
             #expect(try repeated.json["duplicate"] == true)
             let external = #"{"status":"warn","external_id":"job-77"}"#
             _ = try await ingest.post("/hooks/\(token)", contentType: "application/json", body: external)
-            let externalRepeat = try await ingest.post("/hooks/\(token)", contentType: "application/json", body: external)
+            let externalRepeat = try await ingest.post(
+                "/hooks/\(token)", contentType: "application/json", body: external)
             #expect(externalRepeat.status == .ok)
             let got = try await ingest.send("/hooks/\(token)/warning", method: .get, path: "/hooks/{token}/{status}")
             #expect(got.status == .accepted)
@@ -503,15 +558,18 @@ struct SchemaConformanceTests {
                  .badRequest, []),
                 (try await ingest.post(
                     "/hooks/\(token)", contentType: "application/json",
-                    body: #"{"status":3,"occurred_at":"yesterday","external_id":""}"#),
-                 .badRequest, ["status", "occurred_at", "external_id"]),
+                    body: #"{"subject":3,"occurred_at":"yesterday","external_id":""}"#),
+                 .badRequest, ["subject", "occurred_at", "external_id"]),
                 (try await ingest.send("/hooks/\(token)/great", method: .get, path: "/hooks/{token}/{status}"),
                  .badRequest, ["status"]),
-                (try await ingest.post("/hooks/\(token)", contentType: "text/plain", body: "x", headers: [idempotency: "  "]),
+                (try await ingest.post(
+                    "/hooks/\(token)", contentType: "text/plain", body: "x", headers: [idempotency: "  "]),
                  .badRequest, ["Idempotency-Key"]),
-                (try await ingest.post("/hooks/nosuchtoken0000000000000000000000", contentType: "text/plain", body: "x"),
+                (try await ingest.post(
+                    "/hooks/nosuchtoken0000000000000000000000", contentType: "text/plain", body: "x"),
                  .notFound, []),
-                (try await ingest.post("/hooks/\(token)", contentType: "text/plain", body: String(repeating: "x", count: 4096)),
+                (try await ingest.post(
+                    "/hooks/\(token)", contentType: "text/plain", body: String(repeating: "x", count: 4096)),
                  .contentTooLarge, []),
                 (try await ingest.post("/hooks/\(token)", contentType: "image/png", body: "png"),
                  .unsupportedMediaType, []),
@@ -536,9 +594,11 @@ struct SchemaConformanceTests {
             let mailProblems: [(HTTPAnswer, HTTPResponse.Status)] = [
                 (try await ingest.mail(message, key: readKey), .forbidden),
                 (try await ingest.mail(message, key: "cbk_not_a_key"), .unauthorized),
-                (try await ingest.mail(message, key: ingestKey, contentType: "application/json"), .unsupportedMediaType),
+                (try await ingest.mail(message, key: ingestKey, contentType: "application/json"),
+                 .unsupportedMediaType),
                 (try await ingest.mail("", key: ingestKey, contentType: "text/plain"), .badRequest),
-                (try await ingest.mail(message + String(repeating: "x", count: 5000), key: ingestKey), .contentTooLarge),
+                (try await ingest.mail(message + String(repeating: "x", count: 5000), key: ingestKey),
+                 .contentTooLarge),
             ]
             for (answer, status) in mailProblems {
                 #expect(answer.status == status, "\(answer.status) \(answer.text)")
@@ -613,7 +673,9 @@ struct SchemaConformanceTests {
         ]
         for (path, method, expected) in statuses {
             let responses = paths[path]?[method]?["responses"]?.objectValue ?? [:]
-            #expect(Set(responses.keys).isSuperset(of: expected), "\(method) \(path) lacks \(expected.subtracting(responses.keys).sorted())")
+            #expect(
+                Set(responses.keys).isSuperset(of: expected),
+                "\(method) \(path) lacks \(expected.subtracting(responses.keys).sorted())")
             for (code, response) in responses where code.hasPrefix("4") || code.hasPrefix("5") {
                 guard path != "/readyz" else { continue }
                 let content = try Contract.resolveResponse(response, in: openAPI)["content"]?.objectValue ?? [:]
@@ -727,7 +789,8 @@ private enum Contract {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         #expect(
-            failures.isEmpty, "\(what) does not match its schema:\n\(failures.map(\.description).joined(separator: "\n"))",
+            failures.isEmpty,
+            "\(what) does not match its schema:\n\(failures.map(\.description).joined(separator: "\n"))",
             sourceLocation: sourceLocation)
     }
 
@@ -881,9 +944,11 @@ private struct RPCSession {
             sourceLocation: sourceLocation)
         let response = try await send(method, params, sourceLocation: sourceLocation)
         #expect(
-            response["error"]?["code"] == -32602, "\(method) \(params.serializedString()): \(response.serializedString())",
+            response["error"]?["code"] == -32602,
+            "\(method) \(params.serializedString()): \(response.serializedString())",
             sourceLocation: sourceLocation)
-        let named = Set((response["error"]?["data"]?["errors"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue })
+        let errors = response["error"]?["data"]?["errors"]?.arrayValue ?? []
+        let named = Set(errors.compactMap { $0["field"]?.stringValue })
         #expect(
             named.isSuperset(of: fields), "\(method): -32602 names \(named.sorted()), expected \(fields)",
             sourceLocation: sourceLocation)
@@ -899,7 +964,8 @@ private struct Ingest {
         _ uri: String, contentType: String?, body: String, headers: HTTPFields = [:],
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> HTTPAnswer {
-        try await post(uri, contentType: contentType, bytes: Array(body.utf8), headers: headers, sourceLocation: sourceLocation)
+        try await post(
+            uri, contentType: contentType, bytes: Array(body.utf8), headers: headers, sourceLocation: sourceLocation)
     }
 
     func post(
@@ -909,7 +975,8 @@ private struct Ingest {
         var fields = headers
         if let contentType { fields[.contentType] = contentType }
         let path = uri.split(separator: "/").count > 2 ? "/hooks/{token}/{status}" : "/hooks/{token}"
-        return try await send(uri, method: .post, path: path, headers: fields, body: bytes, sourceLocation: sourceLocation)
+        return try await send(
+            uri, method: .post, path: path, headers: fields, body: bytes, sourceLocation: sourceLocation)
     }
 
     /// Posts a raw message to `/mail` with a key, optionally with envelope recipients.
@@ -1025,7 +1092,9 @@ private enum BlockYAML {
             while let line = try peek(), line.indent == indent, !Self.isSequenceItem(line.text) {
                 consume()
                 let (key, rest) = try Self.splitKey(line.text, line: line.number)
-                guard members[key] == nil else { throw SyntaxError(line: line.number, message: "duplicate key '\(key)'") }
+                guard members[key] == nil else {
+                    throw SyntaxError(line: line.number, message: "duplicate key '\(key)'")
+                }
                 members[key] = try value(rest, parentIndent: indent, line: line.number)
             }
             if let line = try peek(), line.indent > indent {

@@ -96,6 +96,13 @@ for start in range(0, count, 200):
         print(answer["result"]["token"])
 PY
 
+# wrk's --latency stops at p99; every script also prints p99.9.
+cat > "$work/percentiles.lua" <<'LUA'
+done = function(summary, latency, requests)
+    io.write(string.format("P999 %.3f\n", latency:percentile(99.9) / 1000))
+end
+LUA
+
 cat > "$work/hooks.lua" <<'LUA'
 local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
@@ -108,6 +115,7 @@ request = function()
     return wrk.format(nil, "/hooks/" .. tokens[(counter % #tokens) + 1])
 end
 LUA
+cat "$work/percentiles.lua" >> "$work/hooks.lua"
 
 # wrk's --latency summary → "rps p50 p99 p99.9 errors requests non2xx"
 measure() {
@@ -116,7 +124,7 @@ measure() {
     if [ -n "$script" ]; then
         out=$(TOKENS="$work/tokens.txt" wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$script" "$url")
     else
-        out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$url")
+        out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$work/percentiles.lua" "$url")
     fi
     python3 - "$out" <<'PY'
 import re, sys
@@ -130,13 +138,15 @@ rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
 total = re.search(r"(\d+) requests in", text).group(1)
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 errors = re.search(r"Socket errors: (.*)", text)
-print(rps, latency("50%"), latency("99%"), latency("99.9%") if "99.9%" in text else latency("99%"),
+p999 = re.search(r"^P999 ([\d.]+)", text, re.M)
+print(rps, latency("50%"), latency("99%"), f"{float(p999.group(1)):.2f}ms" if p999 else "n/a",
       (errors.group(1).replace(" ", "") if errors else "none"), total, non2xx.group(1) if non2xx else 0)
 PY
 }
 
 printf '%-8s %5s %10s %9s %9s %9s %s\n' target conns "req/s" p50 p99 p99.9 errors
 total_2xx=0
+total_connections=0
 for conns in $connections; do
     read -r n_rps n_p50 n_p99 n_p999 n_err _ _ <<< "$(measure "http://127.0.0.1:$nginx_port/" "$conns")"
     printf '%-8s %5s %10s %9s %9s %9s %s\n' nginx "$conns" "$n_rps" "$n_p50" "$n_p99" "$n_p999" "$n_err"
@@ -144,6 +154,7 @@ for conns in $connections; do
         read -r rps p50 p99 p999 err total non2xx <<< \
             "$(measure "http://127.0.0.1:$server_port" "$conns" "$work/$target.lua")"
         total_2xx=$((total_2xx + total - non2xx))
+        total_connections=$((total_connections + conns))
         ratio=$(python3 -c "print(f'{100 * $rps / $n_rps:.1f}%')")
         printf '%-8s %5s %10s %9s %9s %9s %s (non-2xx %s) = %s of nginx\n' \
             "$target" "$conns" "$rps" "$p50" "$p99" "$p999" "$err" "$non2xx" "$ratio"
@@ -156,7 +167,12 @@ wait "$server_pid" 2>/dev/null || true
 server_pid=
 stored=$(sqlite3 "$work/bench.sqlite" "SELECT COUNT(*) FROM results")
 echo "2xx answers: $total_2xx, results stored: $stored, peak RSS: $peak_rss"
-if [ "$stored" != "$total_2xx" ]; then
-    echo "MISMATCH: every 2xx must be a stored result" >&2
+# wrk stops with one request in flight per connection; the server may store those although wrk
+# never reads their answers. So stored results may exceed the 2xx count by at most the number of
+# connections, and must never be fewer.
+extra=$((stored - total_2xx))
+if [ "$extra" -lt 0 ] || [ "$extra" -gt "$total_connections" ]; then
+    echo "MISMATCH: $total_2xx answers were 2xx but $stored results are stored" >&2
     exit 1
 fi
+echo "every 2xx answer is a stored result (+$extra requests cut off in flight when wrk stopped)"

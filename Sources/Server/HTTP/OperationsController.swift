@@ -47,3 +47,21 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         }
     }
 }
+
+/// Turns the framework's own errors (unknown route, wrong method) into problem+json, so that every
+/// error outside `/rpc` has one shape.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let detail = error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)"
+                : (error.body ?? error.status.reasonPhrase)
+            throw ProblemDetails(error.status, detail, headers: error.headers)
+        }
+    }
+}

@@ -49,7 +49,8 @@ struct WebhookReport {
             }
             return text
         }
-        if let name = string("status") { status = CheckStatus(reportedName: name) }
+        // Only a string naming a status decides; any other `status` is an RMM's own field for the rules.
+        if case .string(let name)? = members["status"] { status = CheckStatus(reportedName: name) }
         subject = string("subject") ?? ""
         text = string("text") ?? rawText
         if let occurred = string("occurred_at") {

@@ -12,9 +12,12 @@ extension RPCMethods {
     }
 
     static func openRPCDocument(_ methods: [RPCMethod]) -> JSONValue {
+        let shared = BundledResources.json("schemas/rpc/common.schema.json")?["$defs"]?.objectValue ?? [:]
         let described: [JSONValue] = methods.sorted { $0.name < $1.name }.map { method in
             let paramsSchema = BundledResources.json("schemas/rpc/\(method.name).params.schema.json")
-            let resultSchema = BundledResources.json("schemas/rpc/\(method.name).result.schema.json") ?? [:]
+                .map(localizeReferences)
+            let resultSchema = BundledResources.json("schemas/rpc/\(method.name).result.schema.json")
+                .map(localizeReferences) ?? [:]
             var params: [JSONValue] = []
             if let properties = paramsSchema?["properties"]?.objectValue {
                 let required = Set((paramsSchema?["required"].flatMap { value -> [JSONValue]? in
@@ -47,6 +50,25 @@ extension RPCMethods {
             ],
             "servers": [["name": "CheckBridge", "url": "/rpc"]],
             "methods": .array(described),
+            "components": ["schemas": .object(shared.mapValues(localizeReferences))],
         ]
+    }
+
+    /// Points references to the shared schema file at this document's `components`, so an OpenRPC
+    /// client resolves every `$ref` without fetching anything.
+    static func localizeReferences(_ schema: JSONValue) -> JSONValue {
+        switch schema {
+        case .object(var members):
+            if case .string(let reference)? = members["$ref"], let marker = reference.range(of: "#/$defs/") {
+                members["$ref"] = .string("#/components/schemas/" + reference[marker.upperBound...])
+            }
+            members["$id"] = nil
+            members["$schema"] = nil
+            return .object(members.mapValues(localizeReferences))
+        case .array(let elements):
+            return .array(elements.map(localizeReferences))
+        default:
+            return schema
+        }
     }
 }

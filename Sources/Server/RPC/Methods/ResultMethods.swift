@@ -84,10 +84,13 @@ extension RPCMethods {
         let rulesValue = params.value("rules")
         let defaultValue = params.value("default_status")
         let json = params.value("json")
-        let subject = params.string("subject")
-        let text = params.string("text")
-        let rawMail = params.string("raw_mail")
-        let rawMailBase64 = params.string("raw_mail_base64")
+        if let json, json.objectValue == nil { params.fail("json", "must be a JSON object, as a webhook body is") }
+        // Samples may be as large as a whole mail: bounded by the RPC body limit, not a field limit.
+        let sampleLimit = context.services.configuration.maxRPCBody
+        let subject = params.string("subject", maxLength: 10_000)
+        let text = params.string("text", maxLength: sampleLimit)
+        let rawMail = params.string("raw_mail", maxLength: sampleLimit)
+        let rawMailBase64 = params.string("raw_mail_base64", maxLength: sampleLimit)
         var ruleSet: RuleSet?
         if rulesValue != nil || defaultValue != nil || checkID == nil {
             do {
@@ -96,12 +99,12 @@ extension RPCMethods {
                 for problem in error.errors { params.fail(problem.field, problem.message) }
             }
         }
-        let inputs = [
-            json != nil ? "json" : nil, subject != nil || text != nil ? "subject/text" : nil,
+        let samples = [
+            json != nil ? "json" : nil, subject != nil ? "subject" : (text != nil ? "text" : nil),
             rawMail != nil ? "raw_mail" : nil, rawMailBase64 != nil ? "raw_mail_base64" : nil,
         ].compactMap { $0 }
-        if inputs.count > 1 {
-            params.fail(inputs[1], "give only one sample: json, subject/text, raw_mail or raw_mail_base64")
+        for extra in samples.dropFirst() {
+            params.fail(extra, "give only one sample: json, subject and text, raw_mail or raw_mail_base64")
         }
         var mailBytes: [UInt8]?
         if let rawMail { mailBytes = Array(rawMail.utf8) }
