@@ -73,6 +73,54 @@ extension CheckBridgeDatabase {
                 CREATE INDEX unmatched_mail_open ON unmatched_mail(assigned_check_id, id);
                 """)
         }
+        migrator.registerMigration("v3-psa-channels") { db in
+            try db.execute(sql: """
+                CREATE TABLE channels (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    enabled INTEGER NOT NULL DEFAULT 1,
+                    connection TEXT NOT NULL,
+                    sealed_secrets BLOB NOT NULL,
+                    ticket TEXT NOT NULL,
+                    customer TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    open_on_warning INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE ticket_links (
+                    id INTEGER PRIMARY KEY,
+                    check_id TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    reference TEXT NOT NULL UNIQUE,
+                    psa_ticket_id INTEGER,
+                    state TEXT NOT NULL,
+                    opened_at INTEGER,
+                    closed_at INTEGER,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX ticket_links_pair ON ticket_links(check_id, channel_id, id);
+                CREATE TABLE psa_operations (
+                    id INTEGER PRIMARY KEY,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    check_id TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+                    link_id INTEGER NOT NULL REFERENCES ticket_links(id) ON DELETE CASCADE,
+                    result_id INTEGER,
+                    step TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX psa_operations_pair ON psa_operations(check_id, channel_id, state, id);
+                CREATE INDEX psa_operations_due ON psa_operations(state, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

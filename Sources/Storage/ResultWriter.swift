@@ -128,7 +128,10 @@ public final class ResultWriter: Service, Sendable {
         let results = batch.map(\.result)
         do {
             let outcomes = try await database.pool.write { db in
-                results.map { result in Result { try Self.insert(result, in: db) } }
+                let planTickets = try TicketPlanner.anyEnabledChannel(in: db)
+                return results.map { result in
+                    Result { try Self.insert(result, planningTickets: planTickets, in: db) }
+                }
             }
             afterCommit(batch.count)
             for (pending, outcome) in zip(batch, outcomes) {
@@ -145,6 +148,24 @@ public final class ResultWriter: Service, Sendable {
     /// Inserts one result inside the caller's transaction. A failing statement rolls back only itself.
     /// For writes that must commit together with other changes; ingest goes through `write(_:)`.
     public static func insert(_ result: NewResult, in db: Database) throws -> ResultWriteOutcome {
+        try insert(result, planningTickets: TicketPlanner.anyEnabledChannel(in: db), in: db)
+    }
+
+    static func insert(_ result: NewResult, planningTickets: Bool, in db: Database) throws -> ResultWriteOutcome {
+        guard planningTickets else { return try insertRow(result, planningTickets: false, in: db) }
+        // The result and its queued ticket steps stand or fall together.
+        var outcome: ResultWriteOutcome?
+        try db.inSavepoint {
+            outcome = try insertRow(result, planningTickets: true, in: db)
+            return .commit
+        }
+        guard let outcome else { throw ResultWriteError.databaseFailure("savepoint produced no outcome") }
+        return outcome
+    }
+
+    private static func insertRow(_ result: NewResult, planningTickets: Bool, in db: Database) throws
+        -> ResultWriteOutcome
+    {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO results (check_id, status, source, received_at, occurred_at, subject, excerpt,
                                  rule_index, dedupe_key, raw, raw_content_type, raw_size)
@@ -168,6 +189,7 @@ public final class ResultWriter: Service, Sendable {
             return .duplicate(first)
         }
         let record = ResultRecord(rowID: db.lastInsertedRowID, result: result)
+        if planningTickets { try TicketPlanner.plan(for: record, in: db) }
         return .stored(record)
     }
 }
