@@ -22,10 +22,11 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
     let firstAdminKey = try await FirstStart.prepare(configuration, database: database, logger: logger)
     let metrics = ServerMetrics()
     let writer = ResultWriter(database: database, logger: logger) { size in metrics.committed(batchSize: size) }
+    let psa = PSAServices(box: try SecretBox.load(configuration: configuration), timeout: configuration.psaTimeout)
     let services = AppServices(
         configuration: configuration, database: database, writer: writer,
         checks: CheckDirectory(database: database), keys: APIKeyAuthenticator(database: database),
-        metrics: metrics, logger: logger)
+        metrics: metrics, psa: psa, logger: logger)
     let router = buildRouter(services)
     let application = Application(
         router: router,
@@ -35,6 +36,12 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
         services: [
             writer,
             WALCheckpointer(path: configuration.databasePath, logger: logger),
+            MissedCheckScheduler(
+                database: database, writer: writer, metrics: metrics, logger: logger, clock: configuration.clock,
+                interval: configuration.scheduleInterval),
+            PSAWorker(
+                database: database, psa: psa, metrics: metrics, logger: logger,
+                retryBase: configuration.psaRetryBase),
             ResultPruner(
                 database: database, maximumAge: configuration.retentionDays.map { .seconds($0 * 86_400) },
                 maximumPerCheck: configuration.retentionPerCheck, logger: logger),

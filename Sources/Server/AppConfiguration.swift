@@ -1,3 +1,4 @@
+import CheckBridgeCore
 import Logging
 import Storage
 
@@ -23,6 +24,16 @@ public struct AppConfiguration: Sendable {
     public var retentionDays: Int?
     /// At most this many results are kept per check; nil keeps them all.
     public var retentionPerCheck: Int?
+
+    /// How long a PSA call may take before it counts as timed out (and is retried).
+    public var psaTimeout: Duration = .seconds(30)
+    /// First retry delay of a failed PSA step; it doubles per attempt up to 10 minutes.
+    public var psaRetryBase: Duration = .seconds(2)
+
+    /// The clock schedules are measured by; tests move it instead of waiting.
+    public var clock: @Sendable () -> Timestamp = { .now }
+    /// How often schedules are checked for missed deadlines.
+    public var scheduleInterval: Duration = .seconds(1)
 
     public init() {}
 

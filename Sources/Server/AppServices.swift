@@ -9,5 +9,6 @@ struct AppServices: Sendable {
     let checks: CheckDirectory
     let keys: APIKeyAuthenticator
     let metrics: ServerMetrics
+    let psa: PSAServices
     let logger: Logger
 }

@@ -121,6 +121,29 @@ extension CheckBridgeDatabase {
                 CREATE INDEX psa_operations_due ON psa_operations(state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v4-psa-links-and-assets") { db in
+            // Links belong to both ends: deleting a group, check or channel takes its links along.
+            // The by-channel indexes serve customers.preview and the cascade of a channel delete.
+            try db.execute(sql: """
+                CREATE TABLE group_psa_links (
+                    group_id TEXT NOT NULL REFERENCES check_groups(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    customer_id INTEGER NOT NULL,
+                    customer_name TEXT NOT NULL,
+                    PRIMARY KEY (group_id, channel_id)
+                );
+                CREATE INDEX group_psa_links_by_channel ON group_psa_links(channel_id, customer_id);
+                CREATE TABLE check_assets (
+                    check_id TEXT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    asset_number TEXT NOT NULL,
+                    psa_asset_id INTEGER NOT NULL,
+                    psa_asset_name TEXT NOT NULL,
+                    PRIMARY KEY (check_id, channel_id)
+                );
+                CREATE INDEX check_assets_by_channel ON check_assets(channel_id);
+                """)
+        }
         return migrator
     }
 }

@@ -11,7 +11,7 @@ public struct WALCheckpointer: Service {
     private let interval: Duration
     private let logger: Logger
 
-    public init(path: String, interval: Duration = .seconds(1), logger: Logger) {
+    public init(path: String, interval: Duration = .milliseconds(100), logger: Logger) {
         self.path = path
         self.interval = interval
         self.logger = logger

@@ -2,6 +2,8 @@ import ArgumentParser
 import CheckBridgeCore
 import Foundation
 import Logging
+import PSA
+import PSASimulator
 import Server
 import Storage
 
@@ -11,7 +13,7 @@ struct CheckBridgeCommand: AsyncParsableCommand {
         commandName: "checkbridge",
         abstract: "Turns backup and monitoring reports into check statuses and PSA tickets.",
         version: CheckBridgeVersion.current,
-        subcommands: [Serve.self, Keys.self],
+        subcommands: [Serve.self, Keys.self, PSASim.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -174,5 +176,33 @@ struct Keys: AsyncParsableCommand {
             print("Created \(record.role.rawValue) key \(record.id) (\(record.name)). It is shown only this once:")
             print(key)
         }
+    }
+}
+
+struct PSASim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "psa-sim",
+        abstract: "Runs a simulated HaloPSA, ConnectWise PSA or SyncroMSP with demo data, to try CheckBridge without a PSA.",
+        discussion: """
+            It answers like the real API (authentication, paths, fields, errors, paging) and prints the \
+            connection settings to give channels.create. Everything is in memory and gone when it stops.
+            """)
+
+    @Option(help: "halopsa, connectwise or syncro.")
+    var kind: String
+    @Option(help: "Address to listen on (loopback only, since channels accept http:// only there).")
+    var host = "127.0.0.1"
+    @Option(help: "Port to listen on.")
+    var port = 8090
+
+    func validate() throws {
+        guard PSAKind(rawValue: kind) != nil else { throw ValidationError("--kind must be halopsa, connectwise or syncro") }
+    }
+
+    func run() async throws {
+        guard let kind = PSAKind(rawValue: kind) else { throw ValidationError("--kind must be halopsa, connectwise or syncro") }
+        var logger = Logger(label: "psa-sim")
+        logger.logLevel = .warning
+        try await runPSASimulator(kind: kind, host: host, port: port, logger: logger)
     }
 }

@@ -2,6 +2,8 @@ import CheckBridgeCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PSA
+import PSASimulator
 import Server
 import Testing
 
@@ -215,6 +217,7 @@ struct SchemaConformanceTests {
         let server = try await TestServer.make { configuration in
             configuration.mailDomain = "checks.example.net"
             configuration.publicURL = "https://checkbridge.example.net/"
+            TicketLifecycleTests.fastRetries(&configuration)
         }
         defer { server.removeFiles() }
         let exercised = try await server.test(.router) { client in
@@ -372,10 +375,187 @@ struct SchemaConformanceTests {
 
             _ = try await rpc.call("checks.delete", ["id": .string(bareID)])
             _ = try await rpc.call("checkGroups.delete", ["id": .string(spareID)])
+
+            // Channels, tickets and the PSA queue, against a simulator of every kind.
+            try await PSASimulator.withRunning(kind: .halopsa, logger: TicketLifecycleTests.quiet) { halo in
+                try await PSASimulator.withRunning(kind: .connectwise, logger: TicketLifecycleTests.quiet) { cw in
+                    try await PSASimulator.withRunning(kind: .syncro, logger: TicketLifecycleTests.quiet) { syncro in
+                        try await Self.exercisePSAMethods(
+                            &rpc, client: client, key: server.adminKey, halo: halo, connectWise: cw, syncro: syncro)
+                    }
+                }
+            }
             return rpc.exercised
         }
         let all = files.params.union(files.results)
         #expect(exercised == all, "not exercised: \(all.subtracting(exercised).sorted())")
+    }
+
+    /// Channels on a simulator of each kind: created (each checked against its PSA), read, changed, tested and
+    /// asked for lists; a failure that opens tickets while one PSA answers 503, its failing step retried; a
+    /// channel deleted.
+    private static func exercisePSAMethods(
+        _ rpc: inout RPCSession, client: any TestClientProtocol, key: String,
+        halo: RunningPSASimulator, connectWise: RunningPSASimulator, syncro: RunningPSASimulator
+    ) async throws {
+        let haloParams = TicketLifecycleTests.channelParams(halo, name: "Halo")
+        let haloChannel = try await rpc.call("channels.create", replacing(haloParams, [
+            "connection": replacing(
+                haloParams["connection"] ?? [:], ["tenant": .string(SimulatorCredentials.haloTenant)]),
+            "enabled": true, "open_on_warning": false, "scope": ["all": true], "validate": true,
+        ]))
+        let haloID = try #require(haloChannel["id"]?.stringValue)
+        #expect(haloChannel["kind"] == "halopsa")
+        #expect(haloChannel["connection"]?["client_secret"] == ["set": true])
+        #expect(haloChannel["connection"]?["tenant"] == .string(SimulatorCredentials.haloTenant))
+        #expect(haloChannel["ticket"]?["priority_id"] == 3)
+        let connectWiseChannel = try await rpc.call("channels.create", replacing(
+            TicketLifecycleTests.channelParams(connectWise, name: "ConnectWise"), [
+                "customer": ["mode": "fixed", "customer_id": "1"],
+                "scope": ["check_group_ids": [], "check_ids": []],
+            ]))
+        let connectWiseID = try #require(connectWiseChannel["id"]?.stringValue)
+        #expect(connectWiseChannel["customer"] == ["mode": "fixed", "customer_id": 1], "a quoted id is a number")
+        #expect(connectWiseChannel["scope"] == ["check_group_ids": [], "check_ids": []])
+        #expect(connectWiseChannel["ticket"]?["include_disallow_saving"] == false)
+        #expect(connectWiseChannel["connection"]?["private_key"] == ["set": true])
+        let syncroParams = TicketLifecycleTests.channelParams(syncro, name: "Syncro")
+        let syncroChannel = try await rpc.call("channels.create", syncroParams)
+        let syncroID = try #require(syncroChannel["id"]?.stringValue)
+        #expect(syncroChannel["ticket"] == ["problem_type": "Other", "status": "New", "close_status": "Resolved"])
+        #expect(syncroChannel["scope"] == ["all": true] && syncroChannel["customer"] == ["mode": "check_group"])
+        let shown = [haloChannel, connectWiseChannel, syncroChannel].map { $0.serializedString() }.joined()
+        for secret in [
+            SimulatorCredentials.haloClientSecret, SimulatorCredentials.connectWisePrivateKey,
+            SimulatorCredentials.syncroAPIToken,
+        ] {
+            #expect(!shown.contains(secret), "a secret was shown")
+        }
+
+        // Customer import and asset association against the Halo simulator.
+        let preview = try await rpc.call("customers.preview", ["channel_id": .string(haloID)])
+        let firstCustomer = try #require(preview["to_create"]?.arrayValue?.first?["id"])
+        let imported = try await rpc.call(
+            "customers.import", ["channel_id": .string(haloID), "customer_ids": [firstCustomer]])
+        let importedGroup = try #require(imported["created"]?.arrayValue?.first?["id"])
+        let probe = try await rpc.call("checks.create", ["group_id": importedGroup, "name": "Asset probe"])
+        let withAsset = try await rpc.call(
+            "checks.setAsset",
+            ["check_id": probe["id"] ?? .null, "channel_id": .string(haloID), "asset_number": "WS-100"])
+        #expect(withAsset["assets"]?.arrayValue?.count == 1)
+        let withoutAsset = try await rpc.call(
+            "checks.clearAsset", ["check_id": probe["id"] ?? .null, "channel_id": .string(haloID)])
+        #expect(withoutAsset["assets"] == [])
+
+        let listed = try await rpc.call("channels.list")
+        #expect(listed["channels"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [
+            connectWiseID, haloID, syncroID,
+        ], "by name")
+        let got = try await rpc.call("channels.get", ["id": .string(syncroID)])
+        #expect(got == syncroChannel)
+
+        // A partial connection without the secret: the stored one is kept, and the merge is checked again.
+        let renamed = try await rpc.call("channels.update", [
+            "id": .string(haloID), "name": "HaloPSA (Acme)",
+            "connection": ["client_id": .string(SimulatorCredentials.haloClientID), "tenant": nil],
+            "open_on_warning": true,
+        ])
+        #expect(renamed["name"] == "HaloPSA (Acme)" && renamed["open_on_warning"] == true)
+        #expect(renamed["connection"]?["client_secret"] == ["set": true])
+        #expect(renamed["connection"]?["tenant"] == nil, "null removes an optional connection field")
+        let retargeted = try await rpc.call("channels.update", [
+            "id": .string(connectWiseID), "kind": "connectwise", "customer": nil, "validate": false,
+            "ticket": [
+                "board_id": 1, "status_id": 1, "priority_id": 3, "close_status_id": 5,
+                "include_disallow_saving": true,
+            ],
+        ])
+        #expect(retargeted["ticket"]?["close_status_id"] == 5)
+        #expect(
+            retargeted["customer"] == ["mode": "fixed", "customer_id": 1], "a null customer leaves it as it is")
+        #expect(retargeted["scope"] == ["check_group_ids": [], "check_ids": []], "a left-out scope stays as it is")
+
+        for id in [haloID, connectWiseID, syncroID] {
+            let tested = try await rpc.call("channels.test", ["id": .string(id)])
+            #expect(tested == ["id": .string(id), "ok": true])
+        }
+
+        // Lists per kind, of a channel's PSA and, before a channel exists, of a connection.
+        let lookups: [JSONValue] = [
+            ["channel_id": .string(haloID), "list": "ticket_types"],
+            ["channel_id": .string(haloID), "list": "statuses"],
+            ["channel_id": .string(connectWiseID), "list": "boards"],
+            ["channel_id": .string(connectWiseID), "list": "board_statuses", "board_id": 1],
+            ["channel_id": .string(syncroID), "list": "problem_types", "query": "oth"],
+            ["channel_id": .string(syncroID), "list": "statuses", "board_id": nil],
+            ["kind": "halopsa", "connection": haloParams["connection"] ?? [:], "list": "agents"],
+            [
+                "kind": "connectwise", "list": "companies", "channel_id": nil,
+                "connection": TicketLifecycleTests.channelParams(connectWise)["connection"] ?? [:],
+            ],
+            ["kind": "syncro", "connection": syncroParams["connection"] ?? [:], "list": "users"],
+        ]
+        var answers: [String: [JSONValue]] = [:]
+        for params in lookups {
+            let answer = try await rpc.call("channels.lookup", params)
+            #expect(answer["list"] == params["list"])
+            let entries = answer["entries"]?.arrayValue ?? []
+            #expect(!entries.isEmpty, "no entries for \(params.serializedString())")
+            answers[(params["kind"]?.stringValue ?? params["channel_id"]?.stringValue ?? "") + "/"
+                + (params["list"]?.stringValue ?? "")] = entries
+        }
+        #expect(answers["\(haloID)/statuses"]?.contains { $0["closed"] == true } == true)
+        #expect(answers["\(connectWiseID)/board_statuses"]?.contains { $0["closed"] == true } == true)
+        #expect(answers["\(syncroID)/problem_types"]?.contains { $0["id"] == "Other" } == true, "Syncro ids are text")
+        #expect(answers["connectwise/companies"]?.allSatisfy { $0["disallow_saving"] != nil } == true)
+
+        // A failure opens a ticket on every channel in scope (not ConnectWise, whose scope is empty);
+        // Syncro answers 503, so its step keeps failing until retried.
+        await syncro.control.failNext(100, status: 503)
+        let (checkID, token) = try await TicketLifecycleTests.makeCheck(client, key: key)
+        try await TicketLifecycleTests.report(client, token: token, "failure")
+        var failing: JSONValue?
+        for _ in 0..<400 {
+            let status = try await rpc.call("sync.status")
+            failing = status["operations"]?.arrayValue?.first { $0["state"] == "failing" }
+            if failing != nil { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let stuck = try #require(failing, "no step is failing while Syncro answers 503")
+        #expect(stuck["channel_id"] == .string(syncroID) && stuck["step"] == "open" && stuck["check_id"] == checkID)
+        #expect(stuck["last_error"]?.stringValue?.isEmpty == false)
+        let retried = try await rpc.call("sync.retry", ["id": stuck["id"] ?? .null])
+        #expect(retried["id"] == stuck["id"] && retried["state"] == "pending")
+        await syncro.control.clearFaults()
+        _ = try await TicketLifecycleTests.drained(client, key: key)
+        let settled = try await rpc.call("sync.status")
+        #expect(settled["operations"] == [] && settled["dead"] == 0)
+
+        let tickets = try await rpc.call("tickets.list")
+        let links = tickets["tickets"]?.arrayValue ?? []
+        #expect(links.compactMap { $0["channel_id"]?.stringValue }.sorted() == [haloID, syncroID].sorted())
+        #expect(links.allSatisfy { $0["state"] == "open" && $0["check_id"] == checkID })
+        let filtered = try await rpc.call(
+            "tickets.list", ["check_id": checkID, "channel_id": .string(haloID), "state": "open", "limit": 10])
+        #expect(filtered["tickets"]?.arrayValue?.count == 1)
+        let haloLink = try #require(filtered["tickets"]?.arrayValue?.first)
+        let haloTicket = try #require(await halo.control.tickets().first)
+        #expect(haloLink["psa_ticket_id"] == .int(haloTicket.id))
+        let closedOnly = try await rpc.call("tickets.list", ["state": "closed", "check_id": nil])
+        #expect(closedOnly["tickets"] == [])
+        let detail = try await rpc.call("tickets.get", ["id": haloLink["id"] ?? .null])
+        let steps = detail["operations"]?.arrayValue ?? []
+        #expect(steps.count == 1 && steps.first?["step"] == "open" && steps.first?["state"] == "done")
+        let syncroLink = links.first { $0["channel_id"] == .string(syncroID) }
+        let syncroDetail = try await rpc.call("tickets.get", ["id": syncroLink?["id"] ?? .null])
+        #expect(syncroDetail["operations"]?.arrayValue?.first?["state"] == "done")
+        let sentAlready = try await rpc.send("sync.retry", ["id": steps.first?["id"] ?? .null])
+        #expect(sentAlready["error"]?["code"] == -32002, "a step sent already is not sent again")
+
+        let deleted = try await rpc.call("channels.delete", ["id": .string(connectWiseID)])
+        #expect(deleted == ["id": .string(connectWiseID), "deleted": true])
+        let remaining = try await rpc.call("channels.list")
+        #expect(remaining["channels"]?.arrayValue?.count == 2)
     }
 
     @Test("Params the schemas forbid are rejected by the server too, with -32602 naming the fields")
@@ -436,9 +616,55 @@ struct SchemaConformanceTests {
                 ("apiKeys.create", ["name": "CI", "role": "owner"], ["role"]),
                 ("apiKeys.revoke", ["id": 7], ["id"]),
                 ("system.version", ["verbose": true], ["verbose"]),
+                ("channels.get", [:], ["id"]),
+                ("channels.update", ["id": "chn_1", "enabled": "yes", "validate": 1], ["enabled", "validate"]),
+                ("channels.lookup", ["list": "boards"], ["channel_id"]),
+                ("channels.lookup", ["channel_id": "chn_1", "list": "statuses", "connection": ["url": "x"]],
+                 ["connection"]),
+                ("channels.lookup", ["channel_id": "chn_1", "list": "statuses", "board_id": 0], ["board_id"]),
+                ("tickets.list", ["state": "resolved", "limit": 0], ["state", "limit"]),
+                ("tickets.get", ["id": nil], ["id"]),
+                ("sync.retry", ["id": 7], ["id"]),
+                ("sync.status", ["verbose": true], ["verbose"]),
             ]
             for (method, params, fields) in rejected {
                 try await rpc.expectRejected(method, params, fields: fields)
+            }
+
+            // Channel params the server refuses before it calls any PSA.
+            try await PSASimulator.withRunning(kind: .halopsa, logger: TicketLifecycleTests.quiet) { halo in
+                let valid = TicketLifecycleTests.channelParams(halo)
+                Contract.expectValid(
+                    validator.validate(valid, against: Contract.paramsSchema("channels.create")), "channels.create")
+                let connection = valid["connection"] ?? [:]
+                let withoutSecret = connection.objectValue?.filter { $0.key != "client_secret" } ?? [:]
+                let channel = try await rpc.call("channels.create", valid)
+                let channelID = channel["id"] ?? .null
+                let channelCases: [(String, JSONValue, [String])] = [
+                    ("channels.create", replacing(valid, ["kind": "freshdesk"]), ["kind"]),
+                    ("channels.create", replacing(valid, ["connection": replacing(connection, ["api_token": "x"])]),
+                     ["connection.api_token"]),
+                    ("channels.create", replacing(valid, ["ticket": ["ticket_type_id": 1, "status_id": 1]]),
+                     ["ticket.agent_id"]),
+                    ("channels.create",
+                     replacing(valid, ["ticket": ["ticket_type_id": 1, "status_id": 1, "agent_id": "2"]]),
+                     ["ticket.agent_id"]),
+                    ("channels.create", replacing(valid, ["connection": .object(withoutSecret)]),
+                     ["connection.client_secret"]),
+                    ("channels.create", replacing(valid, ["customer": ["mode": "fixed"]]), ["customer.customer_id"]),
+                    ("channels.create", replacing(valid, ["scope": ["all": "yes", "check_ids": "chk_1"]]),
+                     ["scope.all", "scope.check_ids"]),
+                    ("channels.create", replacing(valid, ["name": "  ", "open_on_warning": "no"]),
+                     ["name", "open_on_warning"]),
+                    ("channels.update", ["id": channelID, "connection": ["url": "x", "client_id": "y"]],
+                     ["connection.url"]),
+                    ("channels.lookup", ["kind": "halopsa", "connection": connection, "list": "boards"], ["list"]),
+                    ("channels.lookup", ["kind": "halopsa", "connection": .object(withoutSecret), "list": "agents"],
+                     ["connection.client_secret"]),
+                ]
+                for (method, params, fields) in channelCases {
+                    try await rpc.expectRejected(method, params, fields: fields)
+                }
             }
         }
     }
@@ -466,6 +692,12 @@ struct SchemaConformanceTests {
                 (-32002, "apiKeys.revoke", ["id": adminID], server.adminKey),
                 (-32003, "checkGroups.create", ["name": "Not allowed"], readKey),
                 (-32601, "checks.explode", [:], server.adminKey),
+                (-32001, "channels.get", ["id": "chn_doesnotexist"], server.adminKey),
+                (-32001, "channels.test", ["id": "chn_doesnotexist"], server.adminKey),
+                (-32001, "tickets.get", ["id": "tkt_999999"], server.adminKey),
+                (-32001, "sync.retry", ["id": "op_999999"], server.adminKey),
+                (-32003, "sync.retry", ["id": "op_1"], readKey),
+                (-32003, "channels.lookup", ["channel_id": "chn_1", "list": "statuses"], readKey),
             ]
             for call in cases {
                 var session = rpc
@@ -477,6 +709,39 @@ struct SchemaConformanceTests {
             var asReader = rpc
             asReader.key = readKey
             _ = try await asReader.call("checks.list")
+            _ = try await asReader.call("channels.list")
+            _ = try await asReader.call("sync.status")
+
+            // The PSA refuses a credential: -32010 with the PSA's status and message, never the secret.
+            try await PSASimulator.withRunning(kind: .syncro, logger: TicketLifecycleTests.quiet) { syncro in
+                let valid = TicketLifecycleTests.channelParams(syncro)
+                let wrong = replacing(valid, [
+                    "connection": replacing(valid["connection"] ?? [:], ["api_token": "not-the-token"]),
+                ])
+                func expectRefused(_ response: JSONValue, _ what: String) {
+                    #expect(response["error"]?["code"] == -32010, "\(what): \(response.serializedString())")
+                    Contract.expectValid(
+                        validator.validate(
+                            response["error"]?["data"] ?? .null, against: "rpc/common.schema.json",
+                            pointer: "/$defs/psa_error_data"),
+                        "\(what) error data")
+                    #expect(response["error"]?["data"]?["status"] == 401, "\(what)")
+                    #expect(!response.serializedString().contains("not-the-token"), "\(what) shows the secret")
+                }
+                expectRefused(try await rpc.send("channels.create", wrong), "channels.create")
+                #expect(try await rpc.call("channels.list")["channels"] == [], "a refused channel is not stored")
+                // Stored unchecked, the channel fails its test and its lookups the same way.
+                let unchecked = try await rpc.call("channels.create", replacing(wrong, ["validate": false]))
+                let channelID = unchecked["id"] ?? .null
+                expectRefused(try await rpc.send("channels.test", ["id": channelID]), "channels.test")
+                expectRefused(
+                    try await rpc.send("channels.lookup", ["channel_id": channelID, "list": "statuses"]),
+                    "channels.lookup")
+                expectRefused(
+                    try await rpc.send(
+                        "channels.update", ["id": channelID, "enabled": false, "ticket": valid["ticket"] ?? [:]]),
+                    "channels.update")
+            }
 
             let raw: [(body: String, code: Int64)] = [
                 ("{", -32700),
@@ -749,6 +1014,13 @@ struct SchemaConformanceTests {
 }
 
 // MARK: - Support
+
+/// `base`, an object, with `changes` set: params that differ from a valid set in one place.
+private func replacing(_ base: JSONValue, _ changes: [String: JSONValue]) -> JSONValue {
+    guard case .object(var members) = base else { return base }
+    members.merge(changes) { _, new in new }
+    return .object(members)
+}
 
 /// The contract files as the server ships them, found from this file's place in the checkout.
 private enum Contract {

@@ -34,7 +34,7 @@ struct HookController {
             decision = check.ruleSet.evaluate(report.ruleInput)
         }
         let result = NewResult(
-            checkID: check.id, status: decision.status, source: .webhook, receivedAt: .now,
+            checkID: check.id, status: decision.status, source: .webhook, receivedAt: services.configuration.clock(),
             occurredAt: report.occurredAt, subject: report.subject, excerpt: Excerpt.make(report.text),
             ruleIndex: decision.ruleIndex, dedupeKey: report.externalID,
             raw: Array(bytes.prefix(services.configuration.maxStoredRaw)), rawContentType: mediaType,
@@ -59,7 +59,7 @@ struct HookController {
         let bytes = body.readableBytesView
         let text = String(decoding: bytes, as: UTF8.self)
         let result = NewResult(
-            checkID: check.id, status: status, source: .webhook, receivedAt: .now, subject: "",
+            checkID: check.id, status: status, source: .webhook, receivedAt: services.configuration.clock(), subject: "",
             excerpt: Excerpt.make(text), ruleIndex: nil, dedupeKey: try Self.idempotencyKey(request),
             raw: bytes.isEmpty ? nil : Array(bytes.prefix(services.configuration.maxStoredRaw)),
             rawContentType: mediaType, rawSize: bytes.count)

@@ -76,12 +76,12 @@ struct MailIngest {
         if checks.isEmpty {
             receipt.unmatched = try await services.database.pool.write { db in
                 try UnmatchedMailRecord.insert(
-                    receivedAt: .now, sender: mail.from.first?.address ?? "", recipients: recipients,
+                    receivedAt: services.configuration.clock(), sender: mail.from.first?.address ?? "", recipients: recipients,
                     subject: mail.subject, messageID: mail.messageID, raw: rawKept, rawSize: raw.count, in: db)
             }
             return receipt
         }
-        let receivedAt = Timestamp.now
+        let receivedAt = services.configuration.clock()
         let pending: [NewResult] = checks.compactMap { check in
             guard check.enabled else {
                 receipt.paused.append(check.id)

@@ -66,9 +66,15 @@ extension Request {
     /// The media type of the body, lower-cased and without parameters; nil when the header is absent.
     var mediaType: String? {
         guard let value = headers[.contentType] else { return nil }
-        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
-        let trimmed = type.trimmingCharacters(in: .whitespaces).lowercased()
-        return trimmed.isEmpty ? nil : trimmed
+        // Runs on every ingest request: a byte scan rather than Foundation's trimming.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: ";") { break }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { continue }
+            bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     /// The whole body, or a 413 problem past `limit` bytes.

@@ -13,6 +13,10 @@ final class ServerMetrics: Sendable {
     private let batchCounter: Counter
     private let batchSize: ValueHistogram
     private let requestCounters = Mutex<[String: Counter]>([:])
+    private let psaCounters = Mutex<[String: Counter]>([:])
+    private let queueDepth: Gauge
+    private let ticketsOpened: Counter
+    private let ticketsClosed: Counter
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -25,6 +29,12 @@ final class ServerMetrics: Sendable {
             }
         }
         resultCounters = counters
+        queueDepth = registry.makeGauge(
+            descriptor: Self.name("psa_queue", unit: "depth", help: "PSA steps not sent yet (pending, failing, dead)"))
+        ticketsOpened = registry.makeCounter(
+            descriptor: Self.name("psa_tickets_opened", unit: "total", help: "Tickets opened in PSAs"))
+        ticketsClosed = registry.makeCounter(
+            descriptor: Self.name("psa_tickets_closed", unit: "total", help: "Tickets closed in PSAs"))
         duplicateCounter = registry.makeCounter(
             descriptor: Self.name(
                 "duplicate_deliveries", unit: "total", help: "Repeated deliveries answered with the first result"))
@@ -50,6 +60,32 @@ final class ServerMetrics: Sendable {
     func committed(batchSize size: Int) {
         batchCounter.increment()
         batchSize.record(Double(size))
+    }
+
+    func psaQueueDepth(_ depth: Int) {
+        queueDepth.set(Double(depth))
+    }
+
+    func psaTicketOpened() {
+        ticketsOpened.increment()
+    }
+
+    func psaTicketClosed() {
+        ticketsClosed.increment()
+    }
+
+    /// Counts one PSA step attempt by step and outcome (sent, retry, dead).
+    func psaOperation(step: TicketStep, outcome: String) {
+        let key = "\(step.rawValue) \(outcome)"
+        let counter = psaCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.name("psa_operations", unit: "total", help: "PSA steps attempted, by step and outcome"),
+                labels: [("step", step.rawValue), ("outcome", outcome)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Counts one answered HTTP request by route and status class.

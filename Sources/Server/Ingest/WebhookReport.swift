@@ -20,10 +20,9 @@ struct WebhookReport {
     /// Reads a body. `declaredJSON`: the sender said it is JSON, so it must be. `sniffJSON`: no
     /// content type was given, so a body that parses as a JSON object is taken as JSON.
     init(body: some Collection<UInt8>, declaredJSON: Bool, sniffJSON: Bool) throws(ProblemDetails) {
-        let rawText = String(decoding: body, as: UTF8.self)
         let looksLikeObject = body.first(where: { $0 > 0x20 }) == UInt8(ascii: "{")
         guard declaredJSON || (sniffJSON && looksLikeObject) else {
-            text = rawText
+            text = String(decoding: body, as: UTF8.self)
             return
         }
         let document: JSONValue
@@ -31,7 +30,7 @@ struct WebhookReport {
             document = try JSONParser.parse(body)
         } catch {
             if !declaredJSON {
-                text = rawText
+                text = String(decoding: body, as: UTF8.self)
                 return
             }
             throw ProblemDetails.badRequest("the body is not valid JSON: \(error)")
@@ -52,7 +51,7 @@ struct WebhookReport {
         // Only a string naming a status decides; any other `status` is an RMM's own field for the rules.
         if case .string(let name)? = members["status"] { status = CheckStatus(reportedName: name) }
         subject = string("subject") ?? ""
-        text = string("text") ?? rawText
+        text = string("text") ?? String(decoding: body, as: UTF8.self)
         if let occurred = string("occurred_at") {
             occurredAt = Timestamp(rfc3339: occurred)
             if occurredAt == nil {

@@ -3,13 +3,13 @@ import GRDB
 import Storage
 
 extension CheckGroupRecord {
-    var json: JSONValue {
+    /// The group as SPEC §4 shows it, with its PSA customer links (one per channel).
+    func json(links: [GroupPSALinkRecord]) -> JSONValue {
         [
             "id": .string(id),
             "name": .string(name),
             "description": .string(description),
-            // Filled by customer import once PSA channels link groups to customers.
-            "psa_links": [],
+            "psa_links": .array(links.map(\.json)),
             "created_at": .string(createdAt.rfc3339),
             "updated_at": .string(updatedAt.rfc3339),
         ]
@@ -21,13 +21,15 @@ extension RPCMethods {
         [
             RPCMethod("checkGroups.list", access: .read, summary: "Every check group, by name.") { params, context in
                 try params.finish()
-                let groups = try await context.services.database.pool.read { db in try CheckGroupRecord.all(in: db) }
-                return ["check_groups": .array(groups.map(\.json))]
+                let (groups, links) = try await context.services.database.pool.read { db in
+                    (try CheckGroupRecord.all(in: db), try GroupPSALinkRecord.byGroup(in: db))
+                }
+                return ["check_groups": .array(groups.map { $0.json(links: links[$0.id] ?? []) })]
             },
             RPCMethod("checkGroups.get", access: .read, summary: "One check group.") { params, context in
                 let id = params.string("id", required: true) ?? ""
                 try params.finish()
-                return try await findGroup(id, context).json
+                return try await groupJSON(findGroup(id, context), context)
             },
             RPCMethod("checkGroups.create", access: .admin, summary: "Creates a check group.") { params, context in
                 let name = params.string("name", required: true, nonEmpty: true, maxLength: 200) ?? ""
@@ -38,7 +40,7 @@ extension RPCMethods {
                     id: SecretGenerator.objectID(prefix: "grp"), name: name, description: description,
                     createdAt: now, updatedAt: now)
                 try await context.services.database.pool.write { db in try group.insert(db) }
-                return group.json
+                return group.json(links: [])
             },
             RPCMethod("checkGroups.update", access: .admin, summary: "Renames or re-describes a check group.") {
                 params, context in
@@ -55,7 +57,7 @@ extension RPCMethods {
                     return group
                 }
                 guard let group else { throw RPCError.notFound("check group", id: id) }
-                return group.json
+                return try await groupJSON(group, context)
             },
             RPCMethod("checkGroups.delete", access: .admin, summary: "Deletes an empty check group.") {
                 params, context in
@@ -76,6 +78,14 @@ extension RPCMethods {
                 return ["id": .string(id), "deleted": true]
             },
         ]
+    }
+
+    /// The group's JSON with its current PSA links.
+    static func groupJSON(_ group: CheckGroupRecord, _ context: RPCCallContext) async throws -> JSONValue {
+        let links = try await context.services.database.pool.read { db in
+            try GroupPSALinkRecord.byGroup(groupIDs: [group.id], in: db)
+        }
+        return group.json(links: links[group.id] ?? [])
     }
 
     static func findGroup(_ id: String, _ context: RPCCallContext) async throws -> CheckGroupRecord {

@@ -8,7 +8,9 @@ extension CheckListing {
         let state: String =
             if !check.enabled { "paused" } else { lastStatus?.rawValue ?? "pending" }
         let rules = (try? JSONParser.parse(check.rules)) ?? .array([])
-        let schedule = check.schedule.flatMap { try? JSONParser.parse($0) } ?? .null
+        let scheduleJSON = check.schedule.flatMap { try? JSONParser.parse($0) }
+        let schedule = scheduleJSON.flatMap { try? CheckSchedule.decode($0) }
+        let nextDue = check.enabled ? schedule?.nextDeadline(anchor: scheduleAnchor, now: configuration.clock()) : nil
         return [
             "id": .string(check.id),
             "group_id": .string(check.groupID),
@@ -19,13 +21,13 @@ extension CheckListing {
             "rules": rules,
             "default_status": .string(check.defaultStatus.rawValue),
             "preset": .string(check.preset),
-            "schedule": schedule,
+            "schedule": scheduleJSON ?? .null,
             "failure_threshold": .int(check.failureThreshold),
             "enabled": .bool(check.enabled),
             "state": .string(state),
             "last_result_at": .string(lastResultAt?.rfc3339),
-            // Filled by asset association once PSA channels exist.
-            "assets": [],
+            "next_due_at": .string(nextDue?.rfc3339),
+            "assets": .array(assets.map(\.json)),
             "created_at": .string(check.createdAt.rfc3339),
             "updated_at": .string(check.updatedAt.rfc3339),
         ]
@@ -63,31 +65,16 @@ private struct RuleParams {
     }
 }
 
-/// Reads and validates `schedule`: `{every_seconds, grace_seconds}`; returns its canonical JSON.
+/// Reads and validates `schedule` (SPEC §5.2 and cron with a time zone); returns its canonical JSON:
+/// `.none` when absent, `.some(nil)` when null (no schedule).
 private func readSchedule(_ params: inout RPCParams) -> String?? {
     guard params.has("schedule") else { return .none }
-    guard let value = params.value("schedule") else { return .some(nil) }
-    guard case .object(let members) = value else {
-        params.fail("schedule", "must be an object or null")
+    do {
+        return .some(try CheckSchedule.decode(params.value("schedule")).map { $0.json.serializedString() })
+    } catch {
+        for problem in error.errors { params.fail(problem.field, problem.message) }
         return .none
     }
-    var canonical: [String: JSONValue] = [:]
-    for (key, member) in members {
-        switch key {
-        case "every_seconds", "grace_seconds":
-            let lower = key == "every_seconds" ? 1 : 0
-            guard case .int(let number) = member, number >= lower, number <= 366 * 86_400 else {
-                params.fail("schedule.\(key)", "must be an integer from \(lower) to \(366 * 86_400)")
-                continue
-            }
-            canonical[key] = member
-        default:
-            params.fail("schedule.\(key)", "is not a schedule field")
-        }
-    }
-    if members["every_seconds"] == nil { params.fail("schedule.every_seconds", "is required") }
-    if canonical["grace_seconds"] == nil { canonical["grace_seconds"] = 0 }
-    return .some(JSONValue.object(canonical).serializedString())
 }
 
 extension RPCMethods {
