@@ -13,14 +13,14 @@ checks=100
 duration=10
 connections="16 64"
 durability=full
-targets="hooks"
+targets="hooks mail"
 while [ $# -gt 0 ]; do
     case "$1" in
         --checks) checks=$2; shift 2 ;;
         --duration) duration=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
         --durability) durability=$2; shift 2 ;;
-        --targets) targets=$2; shift 2 ;;
+        --targets) targets=$2; shift 2 ;;   # "hooks", "mail" or "hooks mail"
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -116,6 +116,48 @@ request = function()
 end
 LUA
 cat "$work/percentiles.lua" >> "$work/hooks.lua"
+
+# Mail: a ~3 KB multipart report per request, each with its own Message-ID (a repeat would be a
+# duplicate, answered 200 with nothing stored), routed by the envelope recipient in ?to=.
+ingest_key=$("$binary" keys create --name bench-relay --role ingest --database "$work/bench.sqlite" | tail -1)
+cat > "$work/mail.lua" <<LUA
+local tokens = {}
+for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
+local counter = 0
+local thread_id = 0
+setup = function(thread)
+    thread_id = thread_id + 1
+    thread:set("prefix", "t" .. thread_id)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "message/rfc822"
+wrk.headers["Authorization"] = "Bearer $ingest_key"
+local rows = ""
+for i = 1, 12 do
+    rows = rows .. "<tr><td>VM" .. i .. "</td><td>Success</td><td>22:0" .. (i % 10) .. ":31</td><td>0:11:31</td></tr>\r\n"
+end
+local template = table.concat({
+    "From: \"Veeam Backup\" <veeam@contoso.example>\r\n",
+    "To: backups@checks.example.net\r\n",
+    "Subject: [Success] Daily VM Backup (12 VMs)\r\n",
+    "Message-ID: <MSGID@bench.example>\r\n",
+    "Date: Sun, 2 Feb 2025 22:41:18 +0100\r\n",
+    "MIME-Version: 1.0\r\n",
+    "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n",
+    "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+    "Backup job: Daily VM Backup. 12 of 12 VMs processed. Success: 12, Warning: 0, Error: 0.\r\n",
+    "--b1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
+    "<html><head><style>td { font-family: Tahoma; }</style></head><body><table width=3D\"100%\">\r\n",
+    rows,
+    "</table></body></html>\r\n--b1--\r\n"})
+request = function()
+    counter = counter + 1
+    local token = tokens[(counter % #tokens) + 1]
+    local body = template:gsub("MSGID", prefix .. "-" .. counter)
+    return wrk.format(nil, "/mail?to=" .. token .. "%40checks.example.net", nil, body)
+end
+LUA
+cat "$work/percentiles.lua" >> "$work/mail.lua"
 
 # wrk's --latency summary → "rps p50 p99 p99.9 errors requests non2xx"
 measure() {
