@@ -127,7 +127,8 @@ local counter = 0
 local thread_id = 0
 setup = function(thread)
     thread_id = thread_id + 1
-    thread:set("prefix", "t" .. thread_id)
+    -- Unique across runs too: a Message-ID seen before is a duplicate, answered 200 and not stored.
+    thread:set("prefix", os.getenv("RUN") .. "t" .. thread_id)
 end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "message/rfc822"
@@ -164,7 +165,7 @@ measure() {
     local url=$1 conns=$2 script=${3:-}
     local out
     if [ -n "$script" ]; then
-        out=$(TOKENS="$work/tokens.txt" wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$script" "$url")
+        out=$(RUN="$conns$script" TOKENS="$work/tokens.txt" wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$script" "$url")
     else
         out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$work/percentiles.lua" "$url")
     fi
