@@ -104,10 +104,14 @@ extension String {
         let scalars = unicodeScalars
         var start = scalars.startIndex
         var end = scalars.endIndex
-        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
+        // ASCII first: the Unicode property lookup costs more than the rest of the trim.
+        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII ? (scalar == " " || (0x09...0x0D).contains(scalar.value)) : scalar.properties.isWhitespace
+        }
+        while start < end, isWhitespace(scalars[start]) { start = scalars.index(after: start) }
         while end > start {
             let before = scalars.index(before: end)
-            if !scalars[before].properties.isWhitespace { break }
+            if !isWhitespace(scalars[before]) { break }
             end = before
         }
         if start == scalars.startIndex && end == scalars.endIndex { return self }

@@ -73,7 +73,8 @@ struct EntityWalker {
         let disposition = header.first(FieldName.contentDisposition, in: bytes)
             .map { HeaderParameters(HeaderBlock.unfolded(bytes, $0)) }
         var mediaType = contentType?.value ?? "text/plain"
-        if !mediaType.contains("/") { mediaType = "text/plain" }
+        // A byte test: String.contains(String) goes through Foundation's locale-aware search here.
+        if !mediaType.utf8.contains(UInt8(ascii: "/")) { mediaType = "text/plain" }
 
         if mediaType.hasPrefix("multipart/") {
             guard depth < MailParser.maximumDepth else { return }
