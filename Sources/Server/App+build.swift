@@ -53,8 +53,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
 /// The routes of SPEC §3.
 func buildRouter(_ services: AppServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: EdgeMiddleware(metrics: services.metrics))
     OperationsController(services: services).register(on: router)
     HookController(services: services).register(on: router)
     MailController(services: services).register(on: router)

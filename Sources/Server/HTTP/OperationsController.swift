@@ -29,8 +29,11 @@ struct OperationsController {
     }
 }
 
-/// Counts every answered request by route and status for `/metrics`.
-struct RequestMetricsMiddleware: RouterMiddleware {
+/// The edge every request passes: turns the framework's own errors (unknown route, wrong method)
+/// into problem+json, so that every error outside `/rpc` has one shape, and counts each answer by
+/// route and status for `/metrics`. One middleware rather than two: each costs an async frame per
+/// request.
+struct EdgeMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let metrics: ServerMetrics
 
@@ -41,27 +44,18 @@ struct RequestMetricsMiddleware: RouterMiddleware {
             let response = try await next(request, context)
             metrics.request(route: context.endpointPath ?? "unmatched", statusCode: response.status.code)
             return response
+        } catch let error as ProblemDetails {
+            metrics.request(route: context.endpointPath ?? "unmatched", statusCode: error.status.code)
+            throw error
+        } catch let error as HTTPError {
+            metrics.request(route: context.endpointPath ?? "unmatched", statusCode: error.status.code)
+            let detail =
+                error.status == .notFound
+                ? "no such endpoint: \(request.method) \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
+            throw ProblemDetails(error.status, detail, headers: error.headers)
         } catch let error as HTTPResponseError {
             metrics.request(route: context.endpointPath ?? "unmatched", statusCode: error.status.code)
             throw error
-        }
-    }
-}
-
-/// Turns the framework's own errors (unknown route, wrong method) into problem+json, so that every
-/// error outside `/rpc` has one shape.
-struct ProblemMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as HTTPError {
-            let detail = error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)"
-                : (error.body ?? error.status.reasonPhrase)
-            throw ProblemDetails(error.status, detail, headers: error.headers)
         }
     }
 }

@@ -12,7 +12,12 @@ final class ServerMetrics: Sendable {
     private let duplicateCounter: Counter
     private let batchCounter: Counter
     private let batchSize: ValueHistogram
-    private let requestCounters = Mutex<[String: Counter]>([:])
+    private struct RouteStatus: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    private let requestCounters = Mutex<[RouteStatus: Counter]>([:])
     private let psaCounters = Mutex<[String: Counter]>([:])
     private let queueDepth: Gauge
     private let ticketsOpened: Counter
@@ -88,9 +93,10 @@ final class ServerMetrics: Sendable {
         counter.increment()
     }
 
-    /// Counts one answered HTTP request by route and status class.
+    /// Counts one answered HTTP request by route and status. Runs for every request: the key is
+    /// built from strings the request already has, and a counter is created once per pair.
     func request(route: String, statusCode: Int) {
-        let key = "\(route) \(statusCode)"
+        let key = RouteStatus(route: route, status: statusCode)
         let counter = requestCounters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
