@@ -56,14 +56,6 @@ final class CheckDirectory: Sendable {
         }
     }
 
-    /// Forgets everything, e.g. after a group with many checks changed.
-    func invalidateAll() {
-        state.withLock { state in
-            state.entries.removeAll()
-            state.generation &+= 1
-        }
-    }
-
     static func compile(_ record: CheckRecord) throws -> IngestCheck {
         IngestCheck(id: record.id, enabled: record.enabled, ruleSet: try record.ruleSet())
     }

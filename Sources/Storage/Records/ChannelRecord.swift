@@ -211,10 +211,4 @@ public struct PSAOperationRecord: Sendable, Hashable, Codable, FetchableRecord, 
                 """,
             arguments: [now, limit])
     }
-
-    /// When the next operation becomes due, to sleep exactly that long.
-    public static func nextDueTime(in db: Database) throws -> Timestamp? {
-        try Timestamp.fetchOne(
-            db, sql: "SELECT MIN(next_attempt_at) FROM psa_operations WHERE state IN ('pending', 'failing')")
-    }
 }

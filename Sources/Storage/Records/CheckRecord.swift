@@ -51,14 +51,6 @@ public struct CheckRecord: Sendable, Hashable, Codable, FetchableRecord, Persist
         try CheckRecord.fetchOne(db, sql: "SELECT * FROM checks WHERE token = ?", arguments: [token])
     }
 
-    /// Checks by name, optionally only one group's.
-    public static func all(groupID: String?, in db: Database) throws -> [CheckRecord] {
-        if let groupID {
-            return try CheckRecord.fetchAll(
-                db, sql: "SELECT * FROM checks WHERE group_id = ? ORDER BY name COLLATE NOCASE, id", arguments: [groupID])
-        }
-        return try CheckRecord.fetchAll(db, sql: "SELECT * FROM checks ORDER BY name COLLATE NOCASE, id")
-    }
 }
 
 extension CheckStatus: DatabaseValueConvertible {}

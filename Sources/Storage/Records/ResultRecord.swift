@@ -119,12 +119,6 @@ public struct ResultRecord: Sendable, Hashable, FetchableRecord {
                 """,
             arguments: [checkID, beforeRowID ?? Int64.max, limit])
     }
-
-    /// The newest result of a check.
-    public static func latest(checkID: String, in db: Database) throws -> ResultRecord? {
-        try ResultRecord.fetchOne(
-            db, sql: "SELECT \(columns) FROM results WHERE check_id = ? ORDER BY id DESC LIMIT 1", arguments: [checkID])
-    }
 }
 
 /// Result ids are opaque to clients; inside they are SQLite row ids, which keeps inserts and paging cheap.
