@@ -47,10 +47,14 @@ final class PSAWorker: Service, Sendable {
     func sendDueOperations() async -> Bool {
         let due: [PSAOperationRecord]
         do {
-            due = try await database.pool.read { db in try PSAOperationRecord.due(now: Timestamp.now, limit: 64, in: db) }
-            let depth = try await database.pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM psa_operations WHERE state != 'done'") ?? 0
+            // One read a poll: the steps due and the queue depth for /metrics.
+            let (operations, depth) = try await database.pool.read { db in
+                (
+                    try PSAOperationRecord.due(now: Timestamp.now, limit: 64, in: db),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM psa_operations WHERE state != 'done'") ?? 0
+                )
             }
+            due = operations
             metrics.psaQueueDepth(depth)
         } catch {
             logger.error("reading the PSA queue failed", metadata: ["error": "\(error)"])

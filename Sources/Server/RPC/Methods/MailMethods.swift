@@ -28,15 +28,10 @@ extension RPCMethods {
                 let before = cursor.flatMap(UnmatchedMailRecord.parseID)
                 if cursor != nil, before == nil { params.fail("cursor", "is not a cursor this method returned") }
                 try params.finish()
-                var page = try await context.services.database.pool.read { db in
+                let rows = try await context.services.database.pool.read { db in
                     try UnmatchedMailRecord.openPage(beforeRowID: before, limit: limit + 1, in: db)
                 }
-                var next: String?
-                if page.count > limit {
-                    page.removeLast()
-                    next = page.last?.id
-                }
-                return ["mail": .array(page.map(\.json)), "next_cursor": .string(next)]
+                return page(rows, limit: limit, key: "mail", id: \.id, json: \.json)
             },
             RPCMethod("mail.unmatched.assign", access: .admin, summary: "Gives an unmatched mail to a check and records its result.") {
                 params, context in

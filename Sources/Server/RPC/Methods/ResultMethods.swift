@@ -32,17 +32,12 @@ extension RPCMethods {
                 let before = cursor.flatMap(ResultID.parse)
                 if cursor != nil, before == nil { params.fail("cursor", "is not a cursor this method returned") }
                 try params.finish()
-                let page = try await context.services.database.pool.read { db -> [ResultRecord]? in
+                let rows = try await context.services.database.pool.read { db -> [ResultRecord]? in
                     guard try CheckRecord.exists(db, key: checkID) else { return nil }
                     return try ResultRecord.page(checkID: checkID, beforeRowID: before, limit: limit + 1, in: db)
                 }
-                guard var page else { throw RPCError.notFound("check", id: checkID) }
-                var next: String?
-                if page.count > limit {
-                    page.removeLast()
-                    next = page.last?.id
-                }
-                return ["results": .array(page.map(\.listJSON)), "next_cursor": .string(next)]
+                guard let rows else { throw RPCError.notFound("check", id: checkID) }
+                return page(rows, limit: limit, key: "results", id: \.id, json: \.listJSON)
             },
             RPCMethod("results.get", access: .read, summary: "One result; with include_raw, its original input.") {
                 params, context in
