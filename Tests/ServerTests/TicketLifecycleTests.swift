@@ -61,6 +61,21 @@ struct TicketLifecycleTests {
         }
     }
 
+    /// A server with a channel on a running simulator of `kind`, handed to `body` with a client.
+    static func withChannel(
+        _ kind: PSAKind,
+        _ body: @escaping @Sendable (RunningPSASimulator, TestServer, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await PSASimulator.withRunning(kind: kind, logger: quiet) { simulator in
+            let server = try await TestServer.make(configure: fastRetries)
+            defer { server.removeFiles() }
+            try await server.test { client in
+                _ = try await client.rpc("channels.create", channelParams(simulator), key: server.adminKey)
+                try await body(simulator, server, client)
+            }
+        }
+    }
+
     /// A group named like a seeded PSA customer, a check in it, and its token.
     static func makeCheck(
         _ client: some TestClientProtocol, key: String, threshold: Int = 1
@@ -167,144 +182,114 @@ struct TicketLifecycleTests {
 
     @Test("failure_threshold counts consecutive non-successes")
     func threshold() async throws {
-        try await PSASimulator.withRunning(kind: .syncro, logger: Self.quiet) { simulator in
-            let server = try await TestServer.make(configure: Self.fastRetries)
-            defer { server.removeFiles() }
-            try await server.test { client in
-                _ = try await client.rpc("channels.create", Self.channelParams(simulator), key: server.adminKey)
-                let (_, token) = try await Self.makeCheck(client, key: server.adminKey, threshold: 3)
-                try await Self.report(client, token: token, "failure")
-                try await Self.report(client, token: token, "failure")
-                try await Self.report(client, token: token, "success")
-                try await Self.report(client, token: token, "failure")
-                try await Self.report(client, token: token, "warning")
-                _ = try await Self.drained(client, key: server.adminKey)
-                #expect(await simulator.control.tickets().isEmpty)
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                #expect(await simulator.control.tickets().count == 1)
-            }
+        try await Self.withChannel(.syncro) { simulator, server, client in
+            let (_, token) = try await Self.makeCheck(client, key: server.adminKey, threshold: 3)
+            try await Self.report(client, token: token, "failure")
+            try await Self.report(client, token: token, "failure")
+            try await Self.report(client, token: token, "success")
+            try await Self.report(client, token: token, "failure")
+            try await Self.report(client, token: token, "warning")
+            _ = try await Self.drained(client, key: server.adminKey)
+            #expect(await simulator.control.tickets().isEmpty)
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            #expect(await simulator.control.tickets().count == 1)
         }
     }
 
     @Test("a lost create answer, 5xx and 429 still end with exactly one ticket", arguments: PSAKind.allCases)
     func faults(_ kind: PSAKind) async throws {
-        try await PSASimulator.withRunning(kind: kind, logger: Self.quiet) { simulator in
-            let server = try await TestServer.make(configure: Self.fastRetries)
-            defer { server.removeFiles() }
-            try await server.test { client in
-                _ = try await client.rpc("channels.create", Self.channelParams(simulator), key: server.adminKey)
-                let (_, token) = try await Self.makeCheck(client, key: server.adminKey)
-                await simulator.control.loseNextCreateResponse()
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                #expect(await simulator.control.tickets().count == 1, "a lost answer must not duplicate the ticket")
-                await simulator.control.failNext(2, status: 503)
-                try await Self.report(client, token: token, "failure")
-                await simulator.control.rateLimitNext(1, retryAfterSeconds: 1)
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                let tickets = await simulator.control.tickets()
-                #expect(tickets.count == 1)
-                #expect((tickets.first?.notes.count ?? 0) >= 2)
-            }
+        try await Self.withChannel(kind) { simulator, server, client in
+            let (_, token) = try await Self.makeCheck(client, key: server.adminKey)
+            await simulator.control.loseNextCreateResponse()
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            #expect(await simulator.control.tickets().count == 1, "a lost answer must not duplicate the ticket")
+            await simulator.control.failNext(2, status: 503)
+            try await Self.report(client, token: token, "failure")
+            await simulator.control.rateLimitNext(1, retryAfterSeconds: 1)
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            let tickets = await simulator.control.tickets()
+            #expect(tickets.count == 1)
+            #expect((tickets.first?.notes.count ?? 0) >= 2)
         }
     }
 
     @Test("a slow PSA and a dropped connection still end with exactly one ticket", arguments: PSAKind.allCases)
     func slowAndDropped(_ kind: PSAKind) async throws {
-        try await PSASimulator.withRunning(kind: kind, logger: Self.quiet) { simulator in
-            let server = try await TestServer.make(configure: Self.fastRetries)
-            defer { server.removeFiles() }
-            try await server.test { client in
-                _ = try await client.rpc("channels.create", Self.channelParams(simulator), key: server.adminKey)
-                let (_, token) = try await Self.makeCheck(client, key: server.adminKey)
-                // Slower than the 1 s timeout: the call counts as failed and is retried.
-                await simulator.control.delayNext(1, by: .seconds(2))
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                #expect(await simulator.control.tickets().count == 1)
-                await simulator.control.dropNextConnection(1)
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                let tickets = await simulator.control.tickets()
-                #expect(tickets.count == 1)
-                #expect((tickets.first?.notes.count ?? 0) >= 1)
-            }
+        try await Self.withChannel(kind) { simulator, server, client in
+            let (_, token) = try await Self.makeCheck(client, key: server.adminKey)
+            // Slower than the 1 s timeout: the call counts as failed and is retried.
+            await simulator.control.delayNext(1, by: .seconds(2))
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            #expect(await simulator.control.tickets().count == 1)
+            await simulator.control.dropNextConnection(1)
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            let tickets = await simulator.control.tickets()
+            #expect(tickets.count == 1)
+            #expect((tickets.first?.notes.count ?? 0) >= 1)
         }
     }
 
     @Test("a ticket deleted by hand is replaced at the next failure; a success then closes the new one")
     func deletedByHand() async throws {
-        try await PSASimulator.withRunning(kind: .syncro, logger: Self.quiet) { simulator in
-            let server = try await TestServer.make(configure: Self.fastRetries)
-            defer { server.removeFiles() }
-            try await server.test { client in
-                _ = try await client.rpc("channels.create", Self.channelParams(simulator), key: server.adminKey)
-                let (checkID, token) = try await Self.makeCheck(client, key: server.adminKey)
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                let first = try #require(await simulator.control.tickets().first)
-                #expect(await simulator.control.deleteTicketByHand(first.id))
-                try await Self.report(client, token: token, "failure")
-                try await Self.report(client, token: token, "success")
-                _ = try await Self.drained(client, key: server.adminKey)
-                let live = await simulator.control.tickets().filter { !$0.isDeleted }
-                #expect(live.count == 1)
-                #expect(live.first?.id != first.id)
-                #expect(live.first?.isClosed == true)
-                let links = try await client.rpc("tickets.list", ["check_id": checkID], key: server.adminKey)
-                let states = links["tickets"]?.arrayValue?.compactMap { $0.string("state") }
-                #expect(states == ["closed", "closed"])
-                #expect(links["tickets"]?.arrayValue?.last?.string("last_error") == "deleted in the PSA")
-            }
+        try await Self.withChannel(.syncro) { simulator, server, client in
+            let (checkID, token) = try await Self.makeCheck(client, key: server.adminKey)
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            let first = try #require(await simulator.control.tickets().first)
+            #expect(await simulator.control.deleteTicketByHand(first.id))
+            try await Self.report(client, token: token, "failure")
+            try await Self.report(client, token: token, "success")
+            _ = try await Self.drained(client, key: server.adminKey)
+            let live = await simulator.control.tickets().filter { !$0.isDeleted }
+            #expect(live.count == 1)
+            #expect(live.first?.id != first.id)
+            #expect(live.first?.isClosed == true)
+            let links = try await client.rpc("tickets.list", ["check_id": checkID], key: server.adminKey)
+            let states = links["tickets"]?.arrayValue?.compactMap { $0.string("state") }
+            #expect(states == ["closed", "closed"])
+            #expect(links["tickets"]?.arrayValue?.last?.string("last_error") == "deleted in the PSA")
         }
     }
 
     @Test("a ticket closed by hand is replaced at the next failure")
     func closedByHand() async throws {
-        try await PSASimulator.withRunning(kind: .halopsa, logger: Self.quiet) { simulator in
-            let server = try await TestServer.make(configure: Self.fastRetries)
-            defer { server.removeFiles() }
-            try await server.test { client in
-                _ = try await client.rpc("channels.create", Self.channelParams(simulator), key: server.adminKey)
-                let (_, token) = try await Self.makeCheck(client, key: server.adminKey)
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                let first = try #require(await simulator.control.tickets().first)
-                #expect(await simulator.control.closeTicketByHand(first.id))
-                try await Self.report(client, token: token, "failure")
-                _ = try await Self.drained(client, key: server.adminKey)
-                let tickets = await simulator.control.tickets()
-                #expect(tickets.count == 2)
-                #expect(tickets.first { $0.id == first.id }?.notes.isEmpty == true, "wrote to the dead ticket")
-                #expect(tickets.filter { !$0.isClosed }.count == 1)
-            }
+        try await Self.withChannel(.halopsa) { simulator, server, client in
+            let (_, token) = try await Self.makeCheck(client, key: server.adminKey)
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            let first = try #require(await simulator.control.tickets().first)
+            #expect(await simulator.control.closeTicketByHand(first.id))
+            try await Self.report(client, token: token, "failure")
+            _ = try await Self.drained(client, key: server.adminKey)
+            let tickets = await simulator.control.tickets()
+            #expect(tickets.count == 2)
+            #expect(tickets.first { $0.id == first.id }?.notes.isEmpty == true, "wrote to the dead ticket")
+            #expect(tickets.filter { !$0.isClosed }.count == 1)
         }
     }
 
     @Test("no matching PSA customer shows as a dead step in sync.status")
     func missingCustomerIsVisible() async throws {
-        try await PSASimulator.withRunning(kind: .syncro, logger: Self.quiet) { simulator in
-            let server = try await TestServer.make(configure: Self.fastRetries)
-            defer { server.removeFiles() }
-            try await server.test { client in
-                _ = try await client.rpc("channels.create", Self.channelParams(simulator), key: server.adminKey)
-                let group = try await client.rpc("checkGroups.create", ["name": "Nobody Ltd"], key: server.adminKey)
-                let check = try await client.rpc(
-                    "checks.create", ["group_id": group["id"] ?? .null, "name": "Backup"], key: server.adminKey)
-                try await Self.report(client, token: check.string("token") ?? "", "failure")
-                var status: JSONValue = .null
-                for _ in 0..<200 {
-                    status = try await client.rpc("sync.status", key: server.adminKey)
-                    if status["dead"] == 1 { break }
-                    try await Task.sleep(for: .milliseconds(25))
-                }
-                #expect(status["dead"] == 1)
-                let operation = status["operations"]?.arrayValue?.first
-                #expect(operation?.string("last_error")?.contains("Nobody Ltd") == true)
-                #expect(await simulator.control.tickets().isEmpty)
+        try await Self.withChannel(.syncro) { simulator, server, client in
+            let group = try await client.rpc("checkGroups.create", ["name": "Nobody Ltd"], key: server.adminKey)
+            let check = try await client.rpc(
+                "checks.create", ["group_id": group["id"] ?? .null, "name": "Backup"], key: server.adminKey)
+            try await Self.report(client, token: check.string("token") ?? "", "failure")
+            var status: JSONValue = .null
+            for _ in 0..<200 {
+                status = try await client.rpc("sync.status", key: server.adminKey)
+                if status["dead"] == 1 { break }
+                try await Task.sleep(for: .milliseconds(25))
             }
+            #expect(status["dead"] == 1)
+            let operation = status["operations"]?.arrayValue?.first
+            #expect(operation?.string("last_error")?.contains("Nobody Ltd") == true)
+            #expect(await simulator.control.tickets().isEmpty)
         }
     }
 
