@@ -109,12 +109,11 @@ public struct TicketLinkRecord: Sendable, Hashable, Codable, FetchableRecord, Mu
     }
 
     /// The opaque id clients see.
-    public var publicID: String { "tkt_\(id ?? 0)" }
+    public var publicID: String { Self.idFormat.format(id ?? 0) }
 
-    public static func parseID(_ id: String) -> Int64? {
-        guard id.hasPrefix("tkt_"), let value = Int64(id.dropFirst(4)), value > 0 else { return nil }
-        return value
-    }
+    public static let idFormat = RowIDFormat(prefix: "tkt_")
+
+    public static func parseID(_ id: String) -> Int64? { idFormat.parse(id) }
 
     /// The newest link of a pair.
     public static func latest(checkID: String, channelID: String, in db: Database) throws -> TicketLinkRecord? {
@@ -191,12 +190,11 @@ public struct PSAOperationRecord: Sendable, Hashable, Codable, FetchableRecord, 
     }
 
     /// The opaque id clients see.
-    public var publicID: String { "op_\(id ?? 0)" }
+    public var publicID: String { Self.idFormat.format(id ?? 0) }
 
-    public static func parseID(_ id: String) -> Int64? {
-        guard id.hasPrefix("op_"), let value = Int64(id.dropFirst(3)), value > 0 else { return nil }
-        return value
-    }
+    public static let idFormat = RowIDFormat(prefix: "op_")
+
+    public static func parseID(_ id: String) -> Int64? { idFormat.parse(id) }
 
     /// The operations whose turn it is: the oldest unsent one of each pair, if due and not dead.
     public static func due(now: Timestamp, limit: Int, in db: Database) throws -> [PSAOperationRecord] {

@@ -93,17 +93,17 @@ public struct ResultRecord: Sendable, Hashable, FetchableRecord {
     }
 
     /// The opaque id clients see.
-    public var id: String { ResultID.format(rowID) }
+    public var id: String { RowIDFormat.result.format(rowID) }
 
     /// One result by its opaque id.
     public static func find(id: String, in db: Database) throws -> ResultRecord? {
-        guard let rowID = ResultID.parse(id) else { return nil }
+        guard let rowID = RowIDFormat.result.parse(id) else { return nil }
         return try ResultRecord.fetchOne(db, sql: "SELECT \(columns) FROM results WHERE id = ?", arguments: [rowID])
     }
 
     /// The raw input kept for a result.
     public static func raw(id: String, in db: Database) throws -> [UInt8]? {
-        guard let rowID = ResultID.parse(id) else { return nil }
+        guard let rowID = RowIDFormat.result.parse(id) else { return nil }
         let row = try Row.fetchOne(db, sql: "SELECT raw FROM results WHERE id = ?", arguments: [rowID])
         let data: Data? = row?["raw"]
         return data.map { Array($0) }
@@ -121,12 +121,21 @@ public struct ResultRecord: Sendable, Hashable, FetchableRecord {
     }
 }
 
-/// Result ids are opaque to clients; inside they are SQLite row ids, which keeps inserts and paging cheap.
-public enum ResultID {
-    public static func format(_ rowID: Int64) -> String { "res_\(rowID)" }
+/// The opaque id of a row clients see: a kind prefix and the SQLite row id, which keeps inserts and
+/// paging cheap (`res_42`, `tkt_7`, `op_3`, `mail_9`).
+public struct RowIDFormat: Sendable {
+    public let prefix: String
 
-    public static func parse(_ id: String) -> Int64? {
-        guard id.hasPrefix("res_"), let value = Int64(id.dropFirst(4)), value > 0 else { return nil }
+    public func format(_ rowID: Int64) -> String { prefix + String(rowID) }
+
+    /// The row id of an id in this format; nil for anything else.
+    public func parse(_ id: String) -> Int64? {
+        guard id.hasPrefix(prefix), let value = Int64(id.dropFirst(prefix.count)), value > 0 else { return nil }
         return value
     }
+}
+
+extension RowIDFormat {
+    /// Result ids.
+    public static let result = RowIDFormat(prefix: "res_")
 }

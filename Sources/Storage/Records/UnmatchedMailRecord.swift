@@ -33,12 +33,11 @@ public struct UnmatchedMailRecord: Sendable, Hashable, FetchableRecord {
         """
 
     /// The opaque id clients see.
-    public var id: String { "mail_\(rowID)" }
+    public var id: String { Self.idFormat.format(rowID) }
 
-    public static func parseID(_ id: String) -> Int64? {
-        guard id.hasPrefix("mail_"), let value = Int64(id.dropFirst(5)), value > 0 else { return nil }
-        return value
-    }
+    static let idFormat = RowIDFormat(prefix: "mail_")
+
+    public static func parseID(_ id: String) -> Int64? { idFormat.parse(id) }
 
     /// Stores an unmatched mail and returns it.
     public static func insert(

@@ -29,7 +29,7 @@ extension RPCMethods {
                 let checkID = params.string("check_id", required: true) ?? ""
                 let limit = params.int("limit", in: 1...500) ?? 50
                 let cursor = params.string("cursor")
-                let before = cursor.flatMap(ResultID.parse)
+                let before = cursor.flatMap(RowIDFormat.result.parse)
                 if cursor != nil, before == nil { params.fail("cursor", "is not a cursor this method returned") }
                 try params.finish()
                 let rows = try await context.services.database.pool.read { db -> [ResultRecord]? in
