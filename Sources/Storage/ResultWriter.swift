@@ -26,8 +26,14 @@ public enum ResultWriteError: Error, Sendable {
 /// The one writer of results: commits everything queued since its last commit in one transaction
 /// (group commit), and answers each caller only after that commit is durable.
 ///
-/// One fsync per batch instead of per request is what lets ingest run at tens of thousands of
-/// results per second with `synchronous=FULL`.
+/// One fsync per batch instead of per request is what lets ingest run at thousands of results per
+/// second with `synchronous=FULL`.
+///
+/// The commit loop runs on a thread of its own rather than as a task: on a busy server the
+/// cooperative pool's queue is full of request work, and a writer task waiting behind it (twice
+/// per batch, before and after GRDB's queue) left the disk idle while requests waited for their
+/// commit. A plain thread is woken by the kernel as soon as work arrives and calls GRDB's
+/// synchronous API, which runs the transaction on that same thread.
 public final class ResultWriter: Service, Sendable {
     private struct Pending: Sendable {
         var result: NewResult
@@ -36,7 +42,8 @@ public final class ResultWriter: Service, Sendable {
 
     private struct State {
         var pending: [Pending] = []
-        var wakeUp: CheckedContinuation<Void, Never>?
+        /// The writer thread waits (or is about to) on `wakeUp`; the next producer signals it.
+        var writerWaiting = false
         var stopping = false
         var stopped = false
     }
@@ -47,6 +54,7 @@ public final class ResultWriter: Service, Sendable {
     private let database: CheckBridgeDatabase
     private let logger: Logger
     private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
     private let afterCommit: @Sendable (_ batchSize: Int) -> Void
 
     public init(
@@ -61,46 +69,59 @@ public final class ResultWriter: Service, Sendable {
     /// Stores `result`, returning once it is committed (or found to be a repeat).
     public func write(_ result: NewResult) async throws -> ResultWriteOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            let outcome: (accepted: Bool, wakeUp: CheckedContinuation<Void, Never>?) = state.withLock { state in
-                guard !state.stopped else { return (false, nil) }
+            let outcome: (accepted: Bool, signal: Bool) = state.withLock { state in
+                guard !state.stopped else { return (false, false) }
                 state.pending.append(Pending(result: result, continuation: continuation))
-                let wakeUp = state.wakeUp
-                state.wakeUp = nil
-                return (true, wakeUp)
+                defer { state.writerWaiting = false }
+                return (true, state.writerWaiting)
             }
             if !outcome.accepted {
                 continuation.resume(throwing: ResultWriteError.shuttingDown)
             }
-            outcome.wakeUp?.resume()
+            if outcome.signal { wakeUp.signal() }
         }
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await self.commitLoop()
-        } onGracefulShutdown: {
-            let wakeUp = self.state.withLock { state in
-                state.stopping = true
-                defer { state.wakeUp = nil }
-                return state.wakeUp
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                    let thread = Thread { [self] in
+                        commitLoop()
+                        finished.resume()
+                    }
+                    thread.name = "result-writer"
+                    thread.start()
+                }
+            } onGracefulShutdown: {
+                self.stop()
             }
-            wakeUp?.resume()
+        } onCancel: {
+            self.stop()
         }
+    }
+
+    /// Lets the writer finish what is queued, then end; later writes are refused.
+    private func stop() {
+        let signal = state.withLock { state in
+            state.stopping = true
+            defer { state.writerWaiting = false }
+            return state.writerWaiting
+        }
+        if signal { wakeUp.signal() }
     }
 
     /// Batches between the writer's own checkpoints.
     static let batchesPerCheckpoint = 16
 
-    private func commitLoop() async {
+    private func commitLoop() {
         var batchesSinceCheckpoint = 0
-        while true {
-            let batch = await nextBatch()
-            guard let batch else { return }
-            await commit(batch)
+        while let batch = nextBatch() {
+            commit(batch)
             batchesSinceCheckpoint += 1
             if batchesSinceCheckpoint >= Self.batchesPerCheckpoint {
                 batchesSinceCheckpoint = 0
-                await finishCheckpoint()
+                finishCheckpoint()
             }
         }
     }
@@ -113,9 +134,9 @@ public final class ResultWriter: Service, Sendable {
     /// of appended data costs several times one of overwritten data here). Between batches the
     /// writer is idle, so a PASSIVE checkpoint from it copies the few frames left. It runs after
     /// the batch was answered: no request waits for it, the next batch just grows a little.
-    private func finishCheckpoint() async {
+    private func finishCheckpoint() {
         do {
-            try await database.pool.writeWithoutTransaction { db in
+            try database.pool.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
             }
         } catch {
@@ -123,8 +144,8 @@ public final class ResultWriter: Service, Sendable {
         }
     }
 
-    /// Waits for work; nil once stopping with nothing left to write.
-    private func nextBatch() async -> [Pending]? {
+    /// Blocks the writer thread until there is work; nil once stopping with nothing left to write.
+    private func nextBatch() -> [Pending]? {
         while true {
             let taken: [Pending]? = state.withLock { state in
                 if !state.pending.isEmpty {
@@ -137,24 +158,18 @@ public final class ResultWriter: Service, Sendable {
                     state.stopped = true
                     return []
                 }
+                state.writerWaiting = true
                 return nil
             }
             if let taken { return taken.isEmpty ? nil : taken }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if !state.pending.isEmpty || state.stopping { return true }
-                    state.wakeUp = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
+            wakeUp.wait()
         }
     }
 
-    private func commit(_ batch: [Pending]) async {
+    private func commit(_ batch: [Pending]) {
         let results = batch.map(\.result)
         do {
-            let outcomes = try await database.pool.write { db in
+            let outcomes = try database.pool.write { db in
                 let planTickets = try TicketPlanner.anyEnabledChannel(in: db)
                 return results.map { result in
                     Result { try Self.insert(result, planningTickets: planTickets, in: db) }
