@@ -8,6 +8,7 @@ public enum Excerpt {
     /// Works on Unicode scalars, not grapheme clusters: it runs for every result stored, and
     /// splitting a long body into `Character`s costs more than everything else ingest does with it.
     public static func make(_ text: String, limit: Int = length) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return makeASCII(text, limit: limit) }
         var output = String.UnicodeScalarView()
         var count = 0
         var pendingSpace = false
@@ -32,5 +33,27 @@ public enum Excerpt {
             count += 1
         }
         return String(output)
+    }
+
+    /// `make` for pure ASCII, the usual report: one byte is one character, so the bytes are folded
+    /// into a buffer and decoded once.
+    private static func makeASCII(_ text: String, limit: Int) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(min(text.utf8.count, limit))
+        var pendingSpace = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: " ") || (byte >= 0x09 && byte <= 0x0D) {
+                pendingSpace = !output.isEmpty
+                continue
+            }
+            if output.count >= limit { break }
+            if pendingSpace {
+                output.append(UInt8(ascii: " "))
+                pendingSpace = false
+                if output.count >= limit { break }
+            }
+            output.append(byte)
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }

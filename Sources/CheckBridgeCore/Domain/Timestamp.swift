@@ -11,8 +11,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         self.milliseconds = milliseconds
     }
 
+    /// The nearest whole millisecond: a `Date` parsed from `…:00.999Z` is a binary fraction a hair
+    /// below .999 s, which rounding down would store as .998.
     public init(_ date: Date) {
-        self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        self.milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// The current time.
@@ -24,32 +26,49 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-23T08:15:00.123Z`.
     public var rfc3339: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `rfc3339` as UTF-8. Every stored result prints one or more of these, so the digits
+    /// are written in place instead of through intermediate strings.
+    public func appendRFC3339(to bytes: inout [UInt8]) {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Self.civilDate(fromDaysSinceEpoch: days)
         let seconds = msOfDay / 1000
-        var text = ""
-        text.reserveCapacity(24)
-        Self.append(year, width: 4, to: &text)
-        text.append("-")
-        Self.append(month, width: 2, to: &text)
-        text.append("-")
-        Self.append(day, width: 2, to: &text)
-        text.append("T")
-        Self.append(seconds / 3600, width: 2, to: &text)
-        text.append(":")
-        Self.append(seconds / 60 % 60, width: 2, to: &text)
-        text.append(":")
-        Self.append(seconds % 60, width: 2, to: &text)
-        text.append(".")
-        Self.append(msOfDay % 1000, width: 3, to: &text)
-        text.append("Z")
-        return text
+        Self.append(year, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.append(month, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.append(day, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        Self.append(seconds / 3600, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.append(seconds / 60 % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.append(seconds % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        Self.append(msOfDay % 1000, width: 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
-    private static func append(_ value: Int64, width: Int, to text: inout String) {
-        let digits = String(value)
-        if digits.count < width { text.append(String(repeating: "0", count: width - digits.count)) }
-        text.append(digits)
+    /// Zero-padded decimal digits; a value with more digits than `width` (a year past 9999) gets
+    /// all of them.
+    private static func append(_ value: Int64, width: Int, to bytes: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        guard value >= 0, value < divisor * 10 else {
+            let digits = String(value).utf8
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - digits.count)))
+            bytes.append(contentsOf: digits)
+            return
+        }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// Howard Hinnant's days-to-civil algorithm: exact for the proleptic Gregorian calendar.

@@ -108,7 +108,7 @@ struct HookController {
         guard let value = request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else {
             return nil
         }
-        let key = value.trimmingCharacters(in: .whitespaces)
+        let key = String(value.trimmingBlanks())
         guard !key.isEmpty, key.utf8.count <= 255 else {
             throw ProblemDetails.badRequest("Idempotency-Key must be 1 to 255 characters", field: "Idempotency-Key")
         }

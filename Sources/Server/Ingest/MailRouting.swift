@@ -1,11 +1,11 @@
-import Foundation
+import CheckBridgeCore
 import MailParser
 
 /// Finds check tokens in mail addresses: `{token}@domain` and `anything+{token}@domain`.
 enum MailRouting {
     /// The candidate tokens of one address, most specific first.
     static func tokens(in address: String) -> [String] {
-        let trimmed = address.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = address.trimmingBlanks().lowercased()
         guard let at = trimmed.lastIndex(of: "@") else { return [] }
         var local = String(trimmed[..<at])
         if local.hasPrefix("\""), local.hasSuffix("\""), local.count >= 2 {
@@ -27,8 +27,7 @@ enum MailRouting {
         var seen = Set<String>()
         let source = envelope.isEmpty ? mail.recipientCandidates : envelope
         return source.compactMap { address in
-            let normalized = address.trimmingCharacters(in: .whitespaces)
-                .trimmingCharacters(in: CharacterSet(charactersIn: "<>")).lowercased()
+            let normalized = address.trimmingBlanks().trimming(where: { $0 == "<" || $0 == ">" }).lowercased()
             guard !normalized.isEmpty, seen.insert(normalized).inserted else { return nil }
             return normalized
         }
