@@ -72,7 +72,8 @@ struct MailIngest {
             }
         }
         var receipt = MailReceipt()
-        let rawKept = Array(raw.prefix(services.configuration.maxStoredMail))
+        let rawKept = raw.count <= services.configuration.maxStoredMail
+            ? raw : Array(raw.prefix(services.configuration.maxStoredMail))
         if checks.isEmpty {
             receipt.unmatched = try await services.database.pool.write { db in
                 try UnmatchedMailRecord.insert(
@@ -89,16 +90,7 @@ struct MailIngest {
             }
             return Self.result(for: check, mail: mail, raw: rawKept, rawSize: raw.count, receivedAt: receivedAt)
         }
-        // Submitted together so that they join one group commit.
-        let outcomes = try await withThrowingTaskGroup(of: (Int, ResultWriteOutcome).self) { group in
-            for (index, result) in pending.enumerated() {
-                group.addTask { (index, try await services.writer.write(result)) }
-            }
-            var outcomes: [(Int, ResultWriteOutcome)] = []
-            for try await outcome in group { outcomes.append(outcome) }
-            return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        for outcome in outcomes {
+        for outcome in try await store(pending) {
             switch outcome {
             case .stored(let record):
                 services.metrics.resultStored(status: record.status, source: record.source)
@@ -110,6 +102,20 @@ struct MailIngest {
             }
         }
         return receipt
+    }
+
+    /// Hands the results to the writer, in order. Several are submitted together so that they join
+    /// one group commit; the usual single result needs no child task.
+    private func store(_ results: [NewResult]) async throws -> [ResultWriteOutcome] {
+        if results.count == 1, let only = results.first { return [try await services.writer.write(only)] }
+        return try await withThrowingTaskGroup(of: (Int, ResultWriteOutcome).self) { group in
+            for (index, result) in results.enumerated() {
+                group.addTask { (index, try await services.writer.write(result)) }
+            }
+            var outcomes: [(Int, ResultWriteOutcome)] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     /// The result a check's rules give a mail.

@@ -66,7 +66,13 @@ extension Request {
     /// The media type of the body, lower-cased and without parameters; nil when the header is absent.
     var mediaType: String? {
         guard let value = headers[.contentType] else { return nil }
-        // Runs on every ingest request: a byte scan rather than Foundation's trimming.
+        // Runs on every ingest request: a byte scan rather than Foundation's trimming, and the
+        // header's own string when it is already a bare lower-case type (the usual case).
+        let isBare = !value.utf8.contains { byte in
+            byte == UInt8(ascii: ";") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        }
+        if isBare { return value.isEmpty ? nil : value }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         for byte in value.utf8 {
