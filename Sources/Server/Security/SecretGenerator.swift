@@ -41,10 +41,16 @@ enum SecretGenerator {
     }
 
     /// The stored form of an API key: hex SHA-256. Keys carry 160 random bits, so a fast hash is enough.
+    /// Runs for every authenticated request, so the hex digits are written into one buffer.
     static func hash(apiKey: String) -> String {
-        SHA256.hash(data: Array(apiKey.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(2 * SHA256.byteCount)
+        for byte in SHA256.hash(data: Array(apiKey.utf8)) {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
