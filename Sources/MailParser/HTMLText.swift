@@ -35,6 +35,11 @@ private struct Converter {
     }
 
     mutating func run() {
+        // Borrowed once: each access to a static table costs a lazy-initialisation check.
+        Self.endsTextRun.withUnsafeBufferPointer { endsTextRun in run(endsTextRun: endsTextRun) }
+    }
+
+    private mutating func run(endsTextRun: UnsafeBufferPointer<Bool>) {
         let end = input.count
         var index = 0
         while index < end {
@@ -52,10 +57,19 @@ private struct Converter {
                 }
                 index += 1
             default:
-                emit(byte)
-                index += 1
+                // Plain text runs to the next markup, reference or white space: copied in one go
+                // rather than byte by byte, since most of a report's text is such runs.
+                var runEnd = index + 1
+                while runEnd < end, !endsTextRun[Int(input[runEnd])] { runEnd += 1 }
+                emit(run: index..<runEnd)
+                index = runEnd
             }
         }
+    }
+
+    /// The bytes that end a run of plain text: `<`, `&` and HTML white space.
+    private static let endsTextRun: [Bool] = (0...255).map { byte in
+        [ASCII.lessThan, ASCII.ampersand, ASCII.space, ASCII.tab, ASCII.cr, ASCII.lf, 0x0C].contains(UInt8(byte))
     }
 
     func result() -> String {
@@ -92,6 +106,13 @@ private struct Converter {
         }
         if pendingBreaks > 0 || pendingCell || pendingSpace { flushPending() }
         output.append(byte)
+    }
+
+    /// A run of plain text bytes, as `emit` would write them one by one.
+    private mutating func emit(run range: Range<Int>) {
+        guard !inHead else { return }
+        if pendingBreaks > 0 || pendingCell || pendingSpace { flushPending() }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: input[range]))
     }
 
     /// Pre-formatted white space: kept as written.
