@@ -87,10 +87,11 @@ public final class ResultWriter: Service, Sendable {
             await withGracefulShutdownHandler {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                     let thread = Thread { [self] in
+                        // Named from inside: set from outside, the name never reaches the OS thread here.
+                        Thread.current.name = "result-writer"
                         commitLoop()
                         finished.resume()
                     }
-                    thread.name = "result-writer"
                     thread.start()
                 }
             } onGracefulShutdown: {
