@@ -66,6 +66,12 @@ http {
     server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
 }
 CONF
+for port in $server_port $nginx_port; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "port $port is in use; stop what listens there first" >&2
+        exit 1
+    fi
+done
 "$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx"
 
 "$binary" serve --port "$server_port" --database "$work/bench.sqlite" --durability "$durability" \
@@ -134,7 +140,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "message/rfc822"
 wrk.headers["Authorization"] = "Bearer $ingest_key"
 local rows = ""
-for i = 1, 12 do
+for i = 1, 15 do
     rows = rows .. "<tr><td class=3D\"vm\">VM-" .. i .. ".contoso.local</td><td class=3D\"ok\">Success</td>"
         .. "<td>22:0" .. (i % 10) .. ":31</td><td>22:1" .. (i % 10) .. ":02</td><td>48.2 GB</td><td>0:11:31</td></tr>\r\n"
 end
@@ -144,7 +150,7 @@ local head = table.concat({
     "Return-Path: <veeam@contoso.example>\r\n",
     "From: \"Veeam Backup & Replication\" <veeam@contoso.example>\r\n",
     "To: backups@checks.example.net\r\n",
-    "Subject: [Success] Daily VM Backup (12 VMs)\r\n",
+    "Subject: [Success] Daily VM Backup (15 VMs)\r\n",
     "Message-ID: <"})
 local tail = table.concat({
     "@bench.example>\r\n",
@@ -152,7 +158,7 @@ local tail = table.concat({
     "MIME-Version: 1.0\r\n",
     "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n",
     "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
-    "Backup job: Daily VM Backup. 12 of 12 VMs processed. Success: 12, Warning: 0, Error: 0.\r\n",
+    "Backup job: Daily VM Backup. 15 of 15 VMs processed. Success: 15, Warning: 0, Error: 0.\r\n",
     "Start 22:00:05, end 22:41:17, total size 578 GB, duration 0:41:12.\r\n",
     "--b1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
     "<html><head><style>td { font-family: Tahoma; font-size: 12px; }</style></head><body>\r\n",
