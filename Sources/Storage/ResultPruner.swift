@@ -13,8 +13,9 @@ public struct ResultPruner: Service {
     private let database: CheckBridgeDatabase
     private let interval: Duration
     private let logger: Logger
-    /// Rows deleted per transaction: small enough that one delete takes a few milliseconds.
-    static let batchSize = 500
+    /// Rows deleted per transaction: small enough that ingest waiting behind one waits a few
+    /// milliseconds at most (rows of one check lie on many pages, so a delete writes many).
+    static let batchSize = 100
 
     public init(
         database: CheckBridgeDatabase, maximumAge: Duration?, maximumPerCheck: Int?,
@@ -36,6 +37,8 @@ public struct ResultPruner: Service {
             do {
                 let deleted = try await prune(now: .now)
                 if deleted > 0 { logger.info("pruned results past retention", metadata: ["deleted": "\(deleted)"]) }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("pruning results failed", metadata: ["error": "\(error)"])
             }
@@ -50,14 +53,18 @@ public struct ResultPruner: Service {
         if let maximumAge {
             let (seconds, attoseconds) = maximumAge.components
             let cutoff = now.milliseconds - seconds * 1000 - attoseconds / 1_000_000_000_000_000
+            // Results are stored in the order they arrive, so the oldest are the lowest ids: each
+            // transaction looks at the oldest batch only and deletes those past the age. Filtering
+            // the whole table by `received_at` instead would, once nothing is left to delete, scan
+            // every row while holding the writer, and ingest would wait for it.
             while true {
-                let count = try await database.pool.write { db in
+                let count = try await pacedWrite { db in
                     try db.execute(
                         sql: """
-                            DELETE FROM results WHERE id IN (
-                                SELECT id FROM results WHERE received_at < ? ORDER BY id LIMIT ?)
+                            DELETE FROM results WHERE id IN (SELECT id FROM results ORDER BY id LIMIT ?)
+                                AND received_at < ?
                             """,
-                        arguments: [cutoff, Self.batchSize])
+                        arguments: [Self.batchSize, cutoff])
                     return db.changesCount
                 }
                 deleted += count
@@ -68,21 +75,25 @@ public struct ResultPruner: Service {
             let checkIDs = try await database.pool.read { db in
                 try String.fetchAll(db, sql: "SELECT id FROM checks")
             }
+            // The id of a check's oldest result to keep; everything below it goes.
+            let keepFrom = "SELECT id FROM results WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2"
             for checkID in checkIDs {
                 while true {
-                    let count = try await database.pool.write { db -> Int in
-                        // The id of the oldest result to keep; everything below it goes.
-                        let keepFrom = try Int64.fetchOne(
-                            db,
-                            sql: "SELECT id FROM results WHERE check_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-                            arguments: [checkID, maximumPerCheck - 1])
-                        guard let keepFrom else { return 0 }
+                    // Asked of a reader first, so that the many checks within their limit never
+                    // take the writer from ingest.
+                    let hasExcess = try await database.pool.read { db in
+                        try Bool.fetchOne(
+                            db, sql: "SELECT EXISTS (SELECT 1 FROM results WHERE check_id = ?1 AND id < (\(keepFrom)))",
+                            arguments: [checkID, maximumPerCheck - 1]) ?? false
+                    }
+                    guard hasExcess else { break }
+                    let count = try await pacedWrite { db -> Int in
                         try db.execute(
                             sql: """
                                 DELETE FROM results WHERE id IN (
-                                    SELECT id FROM results WHERE check_id = ? AND id < ? ORDER BY id LIMIT ?)
+                                    SELECT id FROM results WHERE check_id = ?1 AND id < (\(keepFrom)) ORDER BY id LIMIT ?3)
                                 """,
-                            arguments: [checkID, keepFrom, Self.batchSize])
+                            arguments: [checkID, maximumPerCheck - 1, Self.batchSize])
                         return db.changesCount
                     }
                     deleted += count
@@ -91,5 +102,19 @@ public struct ResultPruner: Service {
             }
         }
         return deleted
+    }
+
+    /// One pruning transaction, then a pause twice as long as it took.
+    ///
+    /// Ingest and pruning share the single writer, and pruning is never urgent: without the pause,
+    /// back-to-back deletes held the writer most of the time, and ingest ran at a third of its rate
+    /// (1,650 results/s instead of 5,700 while half of a million-result database was pruned).
+    private func pacedWrite(_ deletion: @escaping @Sendable (Database) throws -> Int) async throws -> Int {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let count = try await database.pool.write(deletion)
+        // A long pass (half a million rows takes minutes) must not hold up a shutdown.
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: (clock.now - start) * 2) }
+        return count
     }
 }

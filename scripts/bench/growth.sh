@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Growth check: ingest rate and `checks.results` latency on a database that already holds
-# 10,000 checks and 1,000,000 results, to show that the hot queries stay flat as data grows.
+# 10,000 checks and 1,000,000 results, to show that the hot queries stay flat as data grows; then
+# ingest again while retention prunes half of those results, to show that pruning does not stall it.
 #
 #   scripts/bench/growth.sh [--checks 10000] [--results 1000000] [--duration 10]
 set -euo pipefail
@@ -36,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {
-    "$binary" serve --port "$port" --database "$work/growth.sqlite" --log-level error >> "$work/server.log" 2>&1 &
+    "$binary" serve --port "$port" --database "$work/growth.sqlite" --log-level error "$@" >> "$work/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return
@@ -49,6 +50,10 @@ start_server() {
 # The schema comes from the server itself; then the rows go in directly, which takes seconds.
 start_server
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+# The seeded results arrived one every `spacing_ms` up to now, spanning two years, so that a
+# retention of one year has half of them to prune.
+now_ms=$(($(date +%s) * 1000))
+spacing_ms=$((2 * 365 * 86400000 / results))
 echo "seeding $checks checks and $results results…" >&2
 sqlite3 "$work/growth.sqlite" <<SQL
 PRAGMA journal_mode=WAL;
@@ -61,7 +66,7 @@ SELECT 'chk_' || i, 'grp_growth', 'check ' || i, 'token' || i,
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $results)
 INSERT INTO results (check_id, status, source, received_at, subject, excerpt, raw_size)
 SELECT 'chk_' || (i % $checks + 1), CASE WHEN i % 10 = 0 THEN 'failure' ELSE 'success' END, 'webhook',
-       1700000000000 + i, 'Backup job', 'processed 14 VMs, 0 errors', 80 FROM n;
+       $now_ms - ($results - i) * $spacing_ms, 'Backup job', 'processed 14 VMs, 0 errors', 80 FROM n;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 start_server
@@ -99,3 +104,17 @@ for script in hooks results; do
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
     printf '%-8s 64 conns: %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$script" "$rps" "$p50" "$p99" "${non2xx:-0}"
 done
+
+# Retention: one year and 50 per check, which leaves half of the rows. The pruner starts at once
+# and paces itself; ingest runs while it deletes.
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+before=$(sqlite3 "$work/growth.sqlite" 'SELECT COUNT(*) FROM results')
+start_server --retention-days 365 --retention-per-check 50
+out=$(wrk -t2 -c64 -d"${duration}s" --latency -s "$work/hooks.lua" "http://127.0.0.1:$port")
+printf 'hooks while pruning: %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' \
+    "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | awk '$1 == "50%" {print $2}')" \
+    "$(echo "$out" | awk '$1 == "99%" {print $2}')" "$(echo "$out" | awk '/Non-2xx/ {n = $5} END {print n + 0}')"
+ingested=$(echo "$out" | awk '/requests in/ {print $1}')
+after=$(sqlite3 "$work/growth.sqlite" 'SELECT COUNT(*) FROM results')
+echo "retention: $before results before, $ingested requests ingested, $after results left:" \
+    "$((before + ingested - after)) pruned (roughly: a request cut off at the end may be counted or not) in ${duration} s"

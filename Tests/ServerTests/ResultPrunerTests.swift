@@ -1,0 +1,84 @@
+import CheckBridgeCore
+import Foundation
+import GRDB
+import Storage
+import Testing
+
+/// Retention (`--retention-days`, `--retention-per-check`) on a real database, across more rows than
+/// one pruning transaction takes.
+@Suite struct ResultPrunerTests {
+    /// A database with two checks and `counts[i]` results for check i, one a minute up to `now`.
+    static func database(counts: [Int], now: Timestamp) throws -> (CheckBridgeDatabase, String) {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("prune-\(UUID().uuidString).sqlite").path
+        let database = try CheckBridgeDatabase(path: path)
+        try database.pool.write { db in
+            try db.execute(sql: "INSERT INTO check_groups VALUES ('grp_p', 'Prune', '', 0, 0)")
+            for index in counts.indices {
+                try db.execute(
+                    sql: """
+                        INSERT INTO checks (id, group_id, name, token, rules, default_status, failure_threshold,
+                                            enabled, created_at, updated_at)
+                        VALUES (?, 'grp_p', ?, ?, '[]', 'failure', 1, 1, 0, 0)
+                        """,
+                    arguments: ["chk_\(index)", "check \(index)", "token\(index)"])
+            }
+            // Interleaved, as real traffic arrives: oldest first, so ids follow arrival.
+            let total = counts.max() ?? 0
+            for minute in stride(from: total - 1, through: 0, by: -1) {
+                for (index, count) in counts.enumerated() where minute < count {
+                    let result = NewResult(
+                        checkID: "chk_\(index)", status: .success, source: .webhook,
+                        receivedAt: Timestamp(milliseconds: now.milliseconds - Int64(minute) * 60_000))
+                    _ = try ResultWriter.insert(result, in: db)
+                }
+            }
+        }
+        return (database, path)
+    }
+
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    static func count(_ database: CheckBridgeDatabase, check: Int) throws -> Int {
+        try database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results WHERE check_id = ?", arguments: ["chk_\(check)"]) ?? -1
+        }
+    }
+
+    @Test func deletesResultsPastTheAgeAcrossManyBatches() async throws {
+        let now = Timestamp(milliseconds: 1_795_000_000_000)
+        let (database, path) = try Self.database(counts: [1_300, 40], now: now)
+        defer { Self.remove(path) }
+        // Ten hours: the 600 newest minutes stay (0…599 minutes old), older ones go.
+        let pruner = ResultPruner(
+            database: database, maximumAge: .seconds(600 * 60 - 30), maximumPerCheck: nil, logger: .init(label: "test"))
+        let deleted = try await pruner.prune(now: now)
+        #expect(deleted == 700)
+        #expect(try Self.count(database, check: 0) == 600)
+        #expect(try Self.count(database, check: 1) == 40)
+        let oldest = try await database.pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(received_at) FROM results")
+        }
+        #expect(oldest == now.milliseconds - 599 * 60_000)
+        #expect(try await pruner.prune(now: now) == 0)
+        try database.close()
+    }
+
+    @Test func keepsTheNewestResultsOfEachCheck() async throws {
+        let now = Timestamp(milliseconds: 1_795_000_000_000)
+        let (database, path) = try Self.database(counts: [1_250, 30], now: now)
+        defer { Self.remove(path) }
+        let pruner = ResultPruner(database: database, maximumAge: nil, maximumPerCheck: 100, logger: .init(label: "test"))
+        #expect(try await pruner.prune(now: now) == 1_150)
+        #expect(try Self.count(database, check: 0) == 100)
+        #expect(try Self.count(database, check: 1) == 30)
+        let oldestKept = try await database.pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(received_at) FROM results WHERE check_id = 'chk_0'")
+        }
+        #expect(oldestKept == now.milliseconds - 99 * 60_000)
+        #expect(try await pruner.prune(now: now) == 0)
+        try database.close()
+    }
+}
