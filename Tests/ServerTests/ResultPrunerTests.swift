@@ -41,9 +41,12 @@ import Testing
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
-    static func count(_ database: CheckBridgeDatabase, check: Int) throws -> Int {
+    /// How many results a check has left, and when the oldest of them arrived.
+    static func kept(_ database: CheckBridgeDatabase, check: Int) throws -> (count: Int, oldest: Int64?) {
         try database.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results WHERE check_id = ?", arguments: ["chk_\(check)"]) ?? -1
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(received_at) FROM results WHERE check_id = ?", arguments: ["chk_\(check)"])
+            return (row?[0] ?? -1, row?[1])
         }
     }
 
@@ -54,14 +57,10 @@ import Testing
         // Ten hours: the 600 newest minutes stay (0…599 minutes old), older ones go.
         let pruner = ResultPruner(
             database: database, maximumAge: .seconds(600 * 60 - 30), maximumPerCheck: nil, logger: .init(label: "test"))
-        let deleted = try await pruner.prune(now: now)
-        #expect(deleted == 700)
-        #expect(try Self.count(database, check: 0) == 600)
-        #expect(try Self.count(database, check: 1) == 40)
-        let oldest = try await database.pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(received_at) FROM results")
-        }
-        #expect(oldest == now.milliseconds - 599 * 60_000)
+        #expect(try await pruner.prune(now: now) == 700)
+        let first = try Self.kept(database, check: 0)
+        #expect(first.count == 600 && first.oldest == now.milliseconds - 599 * 60_000)
+        #expect(try Self.kept(database, check: 1).count == 40)
         #expect(try await pruner.prune(now: now) == 0)
         try database.close()
     }
@@ -72,12 +71,9 @@ import Testing
         defer { Self.remove(path) }
         let pruner = ResultPruner(database: database, maximumAge: nil, maximumPerCheck: 100, logger: .init(label: "test"))
         #expect(try await pruner.prune(now: now) == 1_150)
-        #expect(try Self.count(database, check: 0) == 100)
-        #expect(try Self.count(database, check: 1) == 30)
-        let oldestKept = try await database.pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(received_at) FROM results WHERE check_id = 'chk_0'")
-        }
-        #expect(oldestKept == now.milliseconds - 99 * 60_000)
+        let first = try Self.kept(database, check: 0)
+        #expect(first.count == 100 && first.oldest == now.milliseconds - 99 * 60_000)
+        #expect(try Self.kept(database, check: 1).count == 30)
         #expect(try await pruner.prune(now: now) == 0)
         try database.close()
     }
