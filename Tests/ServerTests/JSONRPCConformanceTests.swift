@@ -161,6 +161,24 @@ struct JSONRPCConformanceTests {
         }
     }
 
+    @Test func theBearerSchemeIsReadAsRFC6750Says() async throws {
+        let server = try await TestServer.make()
+        defer { server.removeFiles() }
+        try await server.test { client in
+            let body = #"{"jsonrpc":"2.0","method":"system.version","id":1}"#
+            let key = server.adminKey
+            for (header, accepted) in [
+                ("Bearer \(key)", true), ("bearer \(key)", true), ("BEARER \(key)  ", true),
+                ("Bearer   \(key)", true), ("Bearer", false), ("Bearer ", false), ("Bearer\(key)", false),
+                ("Basic \(key)", false), ("Bearer \(key)x", false), ("Bearerx \(key)", false),
+            ] {
+                let answer = try await client.send(
+                    "/rpc", headers: [.authorization: header, .contentType: "application/json"], body: body)
+                #expect((answer.status == .ok) == accepted, "\(header.replacingOccurrences(of: key, with: "KEY"))")
+            }
+        }
+    }
+
     @Test func rolesAreEnforced() async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
