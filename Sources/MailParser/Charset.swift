@@ -47,17 +47,19 @@ enum Charset {
     }
 
     /// Lowercase letters and digits only, so `ISO_8859-1`, `iso-8859-1` and `iso8859-1` meet.
+    /// Bytes, not scalars: it runs for every text part and encoded word (non-ASCII bytes, which
+    /// belong to non-ASCII scalars, are dropped either way).
     private static func normalizedKey(_ name: String) -> String {
-        var key = ""
-        for scalar in name.unicodeScalars where scalar.isASCII {
-            let value = scalar.value
-            if (0x30...0x39).contains(value) || (0x61...0x7A).contains(value) {
-                key.unicodeScalars.append(scalar)
-            } else if (0x41...0x5A).contains(value), let lower = Unicode.Scalar(value + 0x20) {
-                key.unicodeScalars.append(lower)
+        var key: [UInt8] = []
+        key.reserveCapacity(name.utf8.count)
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"): key.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): key.append(byte + 0x20)
+            default: continue
             }
         }
-        return key
+        return String(decoding: key, as: UTF8.self)
     }
 
     /// A CoreFoundation string encoding number as a Foundation encoding: the same mapping as
