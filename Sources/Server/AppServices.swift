@@ -1,3 +1,4 @@
+import Hummingbird
 import Logging
 import Storage
 
@@ -11,4 +12,29 @@ struct AppServices: Sendable {
     let metrics: ServerMetrics
     let psa: PSAServices
     let logger: Logger
+}
+
+extension AppServices {
+    /// Stores a result through the writer. What the writer could not store becomes a problem the
+    /// sender can act on (503: send it again; `checkGone` when the check was deleted meanwhile),
+    /// never an internal error.
+    func store(_ result: NewResult, checkGone: ProblemDetails) async throws(ProblemDetails) -> ResultWriteOutcome {
+        do {
+            return try await writer.write(result)
+        } catch {
+            throw ProblemDetails.notStored(error, checkGone: checkGone)
+        }
+    }
+}
+
+extension ProblemDetails {
+    /// The answer for a result the writer did not store.
+    static func notStored(_ error: any Error, checkGone: ProblemDetails) -> ProblemDetails {
+        switch error as? ResultWriteError {
+        case .checkNotFound: checkGone
+        case .shuttingDown: ProblemDetails(.serviceUnavailable, "the server is shutting down; send the result again")
+        case .databaseFailure, nil:
+            ProblemDetails(.serviceUnavailable, "the result could not be stored; send it again")
+        }
+    }
 }

@@ -75,17 +75,7 @@ struct HookController {
     }
 
     private func store(_ result: NewResult) async throws -> Response {
-        let outcome: ResultWriteOutcome
-        do {
-            outcome = try await services.writer.write(result)
-        } catch ResultWriteError.checkNotFound {
-            throw ProblemDetails(.notFound, "no check has this token")
-        } catch ResultWriteError.shuttingDown {
-            throw ProblemDetails(.serviceUnavailable, "the server is shutting down; send the result again")
-        } catch {
-            throw ProblemDetails(.serviceUnavailable, "the result could not be stored; send it again")
-        }
-        switch outcome {
+        switch try await services.store(result, checkGone: ProblemDetails(.notFound, "no check has this token")) {
         case .stored(let record):
             services.metrics.resultStored(status: record.status, source: record.source)
             return .json(["results": [record.summaryJSON]], status: .accepted)

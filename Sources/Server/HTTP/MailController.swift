@@ -107,10 +107,12 @@ struct MailIngest {
     /// Hands the results to the writer, in order. Several are submitted together so that they join
     /// one group commit; the usual single result needs no child task.
     private func store(_ results: [NewResult]) async throws -> [ResultWriteOutcome] {
-        if results.count == 1, let only = results.first { return [try await services.writer.write(only)] }
+        let checkGone = ProblemDetails(
+            .serviceUnavailable, "a check this mail is addressed to was deleted meanwhile; send the mail again")
+        if results.count == 1, let only = results.first { return [try await services.store(only, checkGone: checkGone)] }
         return try await withThrowingTaskGroup(of: (Int, ResultWriteOutcome).self) { group in
             for (index, result) in results.enumerated() {
-                group.addTask { (index, try await services.writer.write(result)) }
+                group.addTask { (index, try await services.store(result, checkGone: checkGone)) }
             }
             var outcomes: [(Int, ResultWriteOutcome)] = []
             for try await outcome in group { outcomes.append(outcome) }

@@ -1,0 +1,68 @@
+import CheckBridgeCore
+import Foundation
+import GRDB
+import Logging
+import Storage
+import Testing
+
+@testable import Server
+
+/// The group-commit writer on its own thread, on a real database.
+@Suite struct ResultWriterTests {
+    @Test func concurrentWritesAreEachCommittedAndAnsweredWithTheirOwnRow() async throws {
+        let (database, path) = try ResultPrunerTests.database(counts: [0, 0], now: Timestamp(milliseconds: 0))
+        defer { ResultPrunerTests.remove(path) }
+        let writer = ResultWriter(database: database, logger: Logger(label: "test"))
+        let service = Task { try await writer.run() }
+        let answers = try await withThrowingTaskGroup(of: (Int, ResultWriteOutcome).self) { group in
+            for index in 0..<500 {
+                group.addTask {
+                    let result = NewResult(
+                        checkID: "chk_\(index % 2)", status: .success, source: .webhook,
+                        receivedAt: Timestamp(milliseconds: Int64(index)), subject: "report \(index)")
+                    return (index, try await writer.write(result))
+                }
+            }
+            var answers: [(Int, ResultWriteOutcome)] = []
+            for try await answer in group { answers.append(answer) }
+            return answers
+        }
+        var rowIDs = Set<Int64>()
+        for (index, outcome) in answers {
+            guard case .stored(let record) = outcome else {
+                Issue.record("write \(index) was not stored")
+                continue
+            }
+            #expect(record.subject == "report \(index)")
+            rowIDs.insert(record.rowID)
+        }
+        #expect(rowIDs.count == 500)
+        let stored = try await database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results WHERE subject LIKE 'report %'")
+        }
+        #expect(stored == 500)
+
+        // Once stopped and drained, the writer refuses work instead of leaving it waiting.
+        service.cancel()
+        try await service.value
+        do {
+            _ = try await writer.write(
+                NewResult(checkID: "chk_0", status: .failure, source: .webhook, receivedAt: Timestamp(milliseconds: 1)))
+            Issue.record("a write after stopping was accepted")
+        } catch ResultWriteError.shuttingDown {
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        try database.close()
+    }
+
+    @Test func whatTheWriterCannotStoreIsAProblemToRetryNotAnInternalError() {
+        let gone = ProblemDetails(.notFound, "no check has this token")
+        #expect(ProblemDetails.notStored(ResultWriteError.checkNotFound, checkGone: gone).status == .notFound)
+        #expect(ProblemDetails.notStored(ResultWriteError.shuttingDown, checkGone: gone).status == .serviceUnavailable)
+        #expect(
+            ProblemDetails.notStored(ResultWriteError.databaseFailure("disk full"), checkGone: gone).status
+                == .serviceUnavailable)
+        #expect(ProblemDetails.notStored(CancellationError(), checkGone: gone).status == .serviceUnavailable)
+    }
+}
