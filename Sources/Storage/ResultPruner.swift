@@ -54,21 +54,28 @@ public struct ResultPruner: Service {
             let (seconds, attoseconds) = maximumAge.components
             let cutoff = now.milliseconds - seconds * 1000 - attoseconds / 1_000_000_000_000_000
             // Results are stored in the order they arrive, so the oldest are the lowest ids: each
-            // transaction looks at the oldest batch only and deletes those past the age. Filtering
-            // the whole table by `received_at` instead would, once nothing is left to delete, scan
-            // every row while holding the writer, and ingest would wait for it.
+            // transaction looks at the next 100 ids and deletes those past the age, until the
+            // newest of such a window is within it. Filtering the whole table by `received_at`
+            // instead would, once nothing is left to delete, scan every row while holding the
+            // writer. Rows stamped in the future (written while the clock ran ahead) are stepped
+            // over rather than ending the pass.
+            var cursor: Int64 = 0
             while true {
-                let count = try await pacedWrite { db in
+                let after = cursor
+                let window = try await pacedWrite { db -> (deleted: Int, last: Int64?, goOn: Bool) in
+                    let rows = try Row.fetchAll(
+                        db, sql: "SELECT id, received_at FROM results WHERE id > ? ORDER BY id LIMIT ?",
+                        arguments: [after, Self.batchSize])
+                    guard let last = rows.last, let lastID: Int64 = last["id"] else { return (0, nil, false) }
                     try db.execute(
-                        sql: """
-                            DELETE FROM results WHERE id IN (SELECT id FROM results ORDER BY id LIMIT ?)
-                                AND received_at < ?
-                            """,
-                        arguments: [Self.batchSize, cutoff])
-                    return db.changesCount
+                        sql: "DELETE FROM results WHERE id > ? AND id <= ? AND received_at < ?",
+                        arguments: [after, lastID, cutoff])
+                    let lastReceived: Int64 = last["received_at"] ?? cutoff
+                    return (db.changesCount, lastID, lastReceived < cutoff || lastReceived > now.milliseconds)
                 }
-                deleted += count
-                if count < Self.batchSize { break }
+                deleted += window.deleted
+                guard let last = window.last, window.goOn else { break }
+                cursor = last
             }
         }
         if let maximumPerCheck {
@@ -87,7 +94,7 @@ public struct ResultPruner: Service {
                             arguments: [checkID, maximumPerCheck - 1]) ?? false
                     }
                     guard hasExcess else { break }
-                    let count = try await pacedWrite { db -> Int in
+                    let count: Int = try await pacedWrite { db in
                         try db.execute(
                             sql: """
                                 DELETE FROM results WHERE id IN (
@@ -109,12 +116,12 @@ public struct ResultPruner: Service {
     /// Ingest and pruning share the single writer, and pruning is never urgent: without the pause,
     /// back-to-back deletes held the writer most of the time, and ingest ran at a third of its rate
     /// (1,650 results/s instead of 5,700 while half of a million-result database was pruned).
-    private func pacedWrite(_ deletion: @escaping @Sendable (Database) throws -> Int) async throws -> Int {
+    private func pacedWrite<T: Sendable>(_ deletion: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let start = clock.now
-        let count = try await database.pool.write(deletion)
+        let outcome = try await database.pool.write(deletion)
         // A long pass (half a million rows takes minutes) must not hold up a shutdown.
         try await cancelWhenGracefulShutdown { try await Task.sleep(for: (clock.now - start) * 2) }
-        return count
+        return outcome
     }
 }

@@ -102,7 +102,9 @@ public final class ResultWriter: Service, Sendable {
         }
     }
 
-    /// Lets the writer finish what is queued, then end; later writes are refused.
+    /// Lets the writer finish what is queued, then end. Writes that arrive while it drains are
+    /// still committed; once the queue is empty, later writes are refused (`shuttingDown`). The
+    /// server and the scheduler stop before the writer, so nothing arrives then in practice.
     private func stop() {
         let signal = state.withLock { state in
             state.stopping = true

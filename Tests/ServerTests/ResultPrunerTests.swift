@@ -65,6 +65,24 @@ import Testing
         try database.close()
     }
 
+    @Test func aResultStampedInTheFutureDoesNotEndThePass() async throws {
+        let now = Timestamp(milliseconds: 1_795_000_000_000)
+        let (database, path) = try Self.database(counts: [1_300, 0], now: now)
+        defer { Self.remove(path) }
+        // Among the oldest rows, some written while the clock ran a day ahead.
+        try await database.pool.write { db in
+            try db.execute(
+                sql: "UPDATE results SET received_at = ? WHERE id IN (SELECT id FROM results ORDER BY id LIMIT 150)",
+                arguments: [now.milliseconds + 86_400_000])
+        }
+        let pruner = ResultPruner(
+            database: database, maximumAge: .seconds(600 * 60 - 30), maximumPerCheck: nil, logger: .init(label: "test"))
+        // 1,300 rows: 150 from the future are kept, the 600 newest are kept, 550 go.
+        #expect(try await pruner.prune(now: now) == 550)
+        #expect(try Self.kept(database, check: 0).count == 750)
+        try database.close()
+    }
+
     @Test func keepsTheNewestResultsOfEachCheck() async throws {
         let now = Timestamp(milliseconds: 1_795_000_000_000)
         let (database, path) = try Self.database(counts: [1_250, 30], now: now)
