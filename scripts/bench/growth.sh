@@ -36,6 +36,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use; stop what listens there first" >&2
+    exit 1
+fi
+
 start_server() {
     "$binary" serve --port "$port" --database "$work/growth.sqlite" --log-level error "$@" >> "$work/server.log" 2>&1 &
     server_pid=$!

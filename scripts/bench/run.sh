@@ -77,10 +77,16 @@ done
 "$binary" serve --port "$server_port" --database "$work/bench.sqlite" --durability "$durability" \
     --log-level error > "$work/server.log" 2>&1 &
 server_pid=$!
+ready=no
 for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null 2>&1 && break
+    curl -sf "http://127.0.0.1:$server_port/readyz" >/dev/null 2>&1 && { ready=yes; break; }
     sleep 0.1
 done
+if [ "$ready" != yes ]; then
+    echo "the server did not start:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+fi
 key=$(cat "$work/bench.sqlite.admin-key")
 
 # N checks in one group; their tokens feed the wrk script.
