@@ -63,10 +63,12 @@ public struct ResultPruner: Service {
             while true {
                 let after = cursor
                 let window = try await pacedWrite { db -> (deleted: Int, last: Int64?, goOn: Bool) in
-                    let rows = try Row.fetchAll(
-                        db, sql: "SELECT id, received_at FROM results WHERE id > ? ORDER BY id LIMIT ?",
-                        arguments: [after, Self.batchSize])
-                    guard let last = rows.last, let lastID: Int64 = last["id"] else { return (0, nil, false) }
+                    // The window's newest row: the 100th after the cursor, or the last there is.
+                    let newest = try Row.fetchOne(
+                        db, sql: "SELECT id, received_at FROM results WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
+                        arguments: [after, Self.batchSize - 1])
+                        ?? Row.fetchOne(db, sql: "SELECT id, received_at FROM results ORDER BY id DESC LIMIT 1")
+                    guard let last = newest, let lastID: Int64 = last["id"], lastID > after else { return (0, nil, false) }
                     try db.execute(
                         sql: "DELETE FROM results WHERE id > ? AND id <= ? AND received_at < ?",
                         arguments: [after, lastID, cutoff])
