@@ -93,10 +93,7 @@ public final class HaloPSAConnector: TicketingSystem {
                 return Self.entry(item, idKey: "priorityid", flags: [:])
             }
         case "customers":
-            entries = try await customers().map { customer in
-                PSALookupEntry(
-                    id: .int(customer.id), name: customer.name, flags: ["inactive": .bool(customer.inactive)])
-            }
+            entries = try await customerLookupEntries()
         default:
             throw .unknownList(list, kind: kind)
         }

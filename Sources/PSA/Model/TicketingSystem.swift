@@ -160,6 +160,14 @@ public protocol TicketingSystem: Sendable {
 extension TicketingSystem {
     /// The list names `lookup` accepts for this PSA.
     public var lookupLists: [String] { kind.lookupLists }
+
+    /// The `customers` lookup list of PSAs whose customers are plain records (HaloPSA clients,
+    /// Syncro customers): every customer, disabled ones flagged `inactive`.
+    func customerLookupEntries() async throws(PSAError) -> [PSALookupEntry] {
+        try await customers().map { customer in
+            PSALookupEntry(id: .int(customer.id), name: customer.name, flags: ["inactive": .bool(customer.inactive)])
+        }
+    }
 }
 
 extension PSAKind {

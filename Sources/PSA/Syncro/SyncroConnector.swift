@@ -81,10 +81,7 @@ public final class SyncroConnector: TicketingSystem {
                 return PSALookupEntry(id: .int(id), name: user["name"]?.stringValue ?? "", flags: [:])
             }
         case "customers":
-            entries = try await customers().map { customer in
-                PSALookupEntry(
-                    id: .int(customer.id), name: customer.name, flags: ["inactive": .bool(customer.inactive)])
-            }
+            entries = try await customerLookupEntries()
         default:
             throw .unknownList(list, kind: kind)
         }
@@ -93,23 +90,32 @@ public final class SyncroConnector: TicketingSystem {
 
     /// All customers, disabled ones included (flagged), across `meta.total_pages`.
     public func customers() async throws(PSAError) -> [PSACustomer] {
-        var customers: [PSACustomer] = []
+        let items = try await pages(
+            "/customers", query: [("include_disabled", "true")], key: "customers", maximumPages: 100_000)
+        return items.compactMap { item in
+            guard let id = item["id"]?.int64Value else { return nil }
+            return PSACustomer(id: id, name: Self.customerName(item), inactive: item["disabled"]?.boolValue ?? false)
+        }
+    }
+
+    /// The items of every page of a Syncro list (`page=1…`, until `meta.total_pages`, an empty
+    /// page or `maximumPages`).
+    private func pages(
+        _ path: String, query: [(String, String)], key: String, maximumPages: Int
+    ) async throws(PSAError) -> [JSONValue] {
+        var items: [JSONValue] = []
         var page = 1
         while true {
-            let answer = try await call(.GET, "/customers", query: [("include_disabled", "true"), ("page", "\(page)")])
-            guard let items = answer["customers"]?.arrayValue else {
-                throw .invalidResponse("GET /customers did not return {customers: [...]}")
+            let answer = try await call(.GET, path, query: query + [("page", "\(page)")])
+            guard let pageItems = answer[key]?.arrayValue else {
+                throw .invalidResponse("GET \(path) did not return {\(key): [...]}")
             }
-            for item in items {
-                guard let id = item["id"]?.int64Value else { continue }
-                customers.append(
-                    PSACustomer(id: id, name: Self.customerName(item), inactive: item["disabled"]?.boolValue ?? false))
-            }
+            items += pageItems
             let totalPages = answer[path: "meta", "total_pages"]?.int64Value ?? 1
-            if items.isEmpty || Int64(page) >= totalPages || page >= 100_000 { break }
+            if pageItems.isEmpty || Int64(page) >= totalPages || page >= maximumPages { break }
             page += 1
         }
-        return customers
+        return items
     }
 
     /// Customer assets whose name or serial equals `number` (SPEC §8).
@@ -117,25 +123,16 @@ public final class SyncroConnector: TicketingSystem {
         let wanted = number.trimmingCharacters(in: .whitespaces)
         var query = [("query", wanted)]
         if let customerID { query.append(("customer_id", String(customerID))) }
-        var assets: [PSAAsset] = []
-        var page = 1
-        while true {
-            let answer = try await call(.GET, "/customer_assets", query: query + [("page", "\(page)")])
-            let items = answer["assets"]?.arrayValue ?? []
-            for item in items {
-                guard let id = item["id"]?.int64Value else { continue }
-                let name = item["name"]?.stringValue ?? ""
-                let serial = item["asset_serial"]?.stringValue
-                let owner = item["customer_id"]?.int64Value
-                guard Self.same(name, wanted) || serial.map({ Self.same($0, wanted) }) == true else { continue }
-                if let customerID, owner != customerID { continue }
-                assets.append(PSAAsset(id: id, name: name, number: name, serial: serial, customerID: owner))
-            }
-            let totalPages = answer[path: "meta", "total_pages"]?.int64Value ?? 1
-            if items.isEmpty || Int64(page) >= totalPages || page >= 1_000 { break }
-            page += 1
+        let items = try await pages("/customer_assets", query: query, key: "assets", maximumPages: 1_000)
+        return items.compactMap { item -> PSAAsset? in
+            guard let id = item["id"]?.int64Value else { return nil }
+            let name = item["name"]?.stringValue ?? ""
+            let serial = item["asset_serial"]?.stringValue
+            let owner = item["customer_id"]?.int64Value
+            guard Self.same(name, wanted) || serial.map({ Self.same($0, wanted) }) == true else { return nil }
+            if let customerID, owner != customerID { return nil }
+            return PSAAsset(id: id, name: name, number: name, serial: serial, customerID: owner)
         }
-        return assets
     }
 
     public func createTicket(_ draft: PSATicketDraft) async throws(PSAError) -> PSATicket {
