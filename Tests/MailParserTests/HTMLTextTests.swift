@@ -33,6 +33,14 @@ struct HTMLTextTests {
         #expect(text("a&nbsp;&nbsp;b") == "a  b")
     }
 
+    @Test func longBlockNamesAreBlocks() {
+        // Tag names past eight letters are told apart by their first eight and their length.
+        #expect(text("a<blockquote>quoted</blockquote>b") == "a\nquoted\nb")
+        #expect(text("a<FIGCAPTION>caption</FIGCAPTION>b") == "a\ncaption\nb")
+        #expect(text("a<blockquotes>x</blockquotes>b") == "axb")
+        #expect(text("a<figcaptioned>x</figcaptioned>b") == "axb")
+    }
+
     @Test func lineBreaksAndParagraphs() {
         #expect(text("one<br>two<br/>three<BR />four") == "one\ntwo\nthree\nfour")
         #expect(text("<p>first</p><p>second</p>") == "first\nsecond")
