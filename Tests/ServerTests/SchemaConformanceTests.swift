@@ -4,8 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import PSA
 import PSASimulator
-import Server
 import Testing
+
+@testable import Server
 
 /// Holds the running server to its machine-readable contract: every JSON-RPC method's params and result
 /// against `schemas/rpc/`, ingest answers and problems against `openapi.yaml`, and the schema files
@@ -165,8 +166,9 @@ struct SchemaConformanceTests {
                 let paramName = param["name"]?.stringValue ?? ""
                 #expect(param["required"] == .bool(required.contains(paramName)), "\(name).\(paramName) required")
             }
+            let shipped = validator.documents[Contract.resultSchema(name)].map(RPCMethods.localizeReferences)
             #expect(
-                method["result"]?["schema"] == validator.documents[Contract.resultSchema(name)].map(localized),
+                method["result"]?["schema"] == shipped,
                 "\(name): rpc.discover embeds another result schema than the shipped file")
         }
         // Every reference points into the document's own components, and each resolves.
@@ -178,23 +180,6 @@ struct SchemaConformanceTests {
         for reference in references {
             #expect(reference.hasPrefix("#/components/schemas/"), "\(reference) leaves the document")
             #expect(components[String(reference.dropFirst("#/components/schemas/".count))] != nil, "\(reference)")
-        }
-    }
-
-    /// The shipped schema as rpc.discover embeds it: shared references pointed at its components.
-    private func localized(_ schema: JSONValue) -> JSONValue {
-        switch schema {
-        case .object(var members):
-            if case .string(let reference)? = members["$ref"], let marker = reference.range(of: "#/$defs/") {
-                members["$ref"] = .string("#/components/schemas/" + reference[marker.upperBound...])
-            }
-            members["$id"] = nil
-            members["$schema"] = nil
-            return .object(members.mapValues(localized))
-        case .array(let elements):
-            return .array(elements.map(localized))
-        default:
-            return schema
         }
     }
 
