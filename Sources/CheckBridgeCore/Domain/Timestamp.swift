@@ -86,7 +86,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// Parses an RFC 3339 date-time (`2026-11-23T08:15:00Z`, `…T09:15:00.5+01:00`); nil when it is not one.
     public init?(rfc3339 text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = String(text.trimmingBlanks())
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let plain = Date.ISO8601FormatStyle()
         guard trimmed.count >= 20, trimmed.count <= 40 else { return nil }
