@@ -28,8 +28,13 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
         checks: CheckDirectory(database: database), keys: APIKeyAuthenticator(database: database),
         metrics: metrics, psa: psa, logger: logger)
     let router = buildRouter(services)
+    let shortcut = IngestShortcut(hooks: HookController(services: services), mail: MailController(services: services))
+    let dates = HTTPDateCache()
     let application = Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [IngestChannelHandler(claim: shortcut.claim, metrics: metrics, dates: dates)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         // The server is stopped before these (ServiceGroup stops in reverse order), so every
         // request in flight has handed its result to the writer before the writer drains and stops.

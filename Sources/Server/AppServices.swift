@@ -15,14 +15,24 @@ struct AppServices: Sendable {
 }
 
 extension AppServices {
-    /// Stores a result through the writer. What the writer could not store becomes a problem the
-    /// sender can act on (503: send it again; `checkGone` when the check was deleted meanwhile),
-    /// never an internal error.
-    func store(_ result: NewResult, checkGone: ProblemDetails) async throws(ProblemDetails) -> ResultWriteOutcome {
+    /// Stores results through the writer in one transaction. What the writer could not store
+    /// becomes a problem the sender can act on (503: send it again; `checkGone` when the check was
+    /// deleted meanwhile), never an internal error.
+    func store(_ results: [NewResult], checkGone: ProblemDetails) async throws(ProblemDetails) -> [ResultWriteOutcome] {
         do {
-            return try await writer.write(result)
+            return try await writer.write(results)
         } catch {
             throw ProblemDetails.notStored(error, checkGone: checkGone)
+        }
+    }
+
+    /// The same for a writer's answer to `submit`.
+    func stored(
+        _ outcome: Result<[ResultWriteOutcome], any Error>, checkGone: ProblemDetails
+    ) throws(ProblemDetails) -> [ResultWriteOutcome] {
+        switch outcome {
+        case .success(let outcomes): outcomes
+        case .failure(let error): throw ProblemDetails.notStored(error, checkGone: checkGone)
         }
     }
 }

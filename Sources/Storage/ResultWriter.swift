@@ -35,9 +35,10 @@ public enum ResultWriteError: Error, Sendable {
 /// commit. A plain thread is woken by the kernel as soon as work arrives and calls GRDB's
 /// synchronous API, which runs the transaction on that same thread.
 public final class ResultWriter: Service, Sendable {
+    /// One caller's results, stored in the same transaction and answered together.
     private struct Pending: Sendable {
-        var result: NewResult
-        var continuation: CheckedContinuation<ResultWriteOutcome, any Error>
+        var results: [NewResult]
+        var completion: @Sendable (Result<[ResultWriteOutcome], any Error>) -> Void
     }
 
     private struct State {
@@ -48,7 +49,7 @@ public final class ResultWriter: Service, Sendable {
         var stopped = false
     }
 
-    /// Upper bound of one transaction, so a flood cannot make a single commit arbitrarily long.
+    /// Upper bound of callers in one transaction, so a flood cannot make a single commit arbitrarily long.
     public static let maximumBatch = 2048
 
     private let database: CheckBridgeDatabase
@@ -68,18 +69,37 @@ public final class ResultWriter: Service, Sendable {
 
     /// Stores `result`, returning once it is committed (or found to be a repeat).
     public func write(_ result: NewResult) async throws -> ResultWriteOutcome {
+        let outcomes = try await write([result])
+        guard let outcome = outcomes.first else { throw ResultWriteError.databaseFailure("no outcome for the result") }
+        return outcome
+    }
+
+    /// Stores `results` in one transaction, returning once it is committed: an outcome per result,
+    /// in order, or the first error (results before it may be stored).
+    public func write(_ results: [NewResult]) async throws -> [ResultWriteOutcome] {
         try await withCheckedThrowingContinuation { continuation in
-            let outcome: (accepted: Bool, signal: Bool) = state.withLock { state in
-                guard !state.stopped else { return (false, false) }
-                state.pending.append(Pending(result: result, continuation: continuation))
-                defer { state.writerWaiting = false }
-                return (true, state.writerWaiting)
-            }
-            if !outcome.accepted {
-                continuation.resume(throwing: ResultWriteError.shuttingDown)
-            }
-            if outcome.signal { wakeUp.signal() }
+            submit(results) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Queues `results` for the next group commit and calls `completion` on the writer thread
+    /// once they are committed, or with the error that kept them (or one of them) from it.
+    ///
+    /// For callers that are not tasks: ingest served on an event loop hands over its result here
+    /// and answers from the completion, without a hop through the cooperative pool.
+    public func submit(
+        _ results: [NewResult], completion: @escaping @Sendable (Result<[ResultWriteOutcome], any Error>) -> Void
+    ) {
+        let outcome: (accepted: Bool, signal: Bool) = state.withLock { state in
+            guard !state.stopped else { return (false, false) }
+            state.pending.append(Pending(results: results, completion: completion))
+            defer { state.writerWaiting = false }
+            return (true, state.writerWaiting)
+        }
+        if !outcome.accepted {
+            completion(.failure(ResultWriteError.shuttingDown))
+        }
+        if outcome.signal { wakeUp.signal() }
     }
 
     public func run() async throws {
@@ -170,22 +190,21 @@ public final class ResultWriter: Service, Sendable {
     }
 
     private func commit(_ batch: [Pending]) {
-        let results = batch.map(\.result)
         do {
             let outcomes = try database.pool.write { db in
                 let planTickets = try TicketPlanner.anyEnabledChannel(in: db)
-                return results.map { result in
-                    Result { try Self.insert(result, planningTickets: planTickets, in: db) }
+                return batch.map { pending in
+                    Result { try pending.results.map { try Self.insert($0, planningTickets: planTickets, in: db) } }
                 }
             }
-            afterCommit(batch.count)
+            afterCommit(batch.reduce(0) { $0 + $1.results.count })
             for (pending, outcome) in zip(batch, outcomes) {
-                pending.continuation.resume(with: outcome)
+                pending.completion(outcome)
             }
         } catch {
             logger.error("result batch failed to commit", metadata: ["size": "\(batch.count)", "error": "\(error)"])
             for pending in batch {
-                pending.continuation.resume(throwing: ResultWriteError.databaseFailure("\(error)"))
+                pending.completion(.failure(ResultWriteError.databaseFailure("\(error)")))
             }
         }
     }

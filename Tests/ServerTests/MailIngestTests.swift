@@ -43,10 +43,11 @@ struct MailIngestTests {
         ["status": "warning", "conditions": [["field": "any", "op": "contains", "value": "warning"]]],
     ]
 
-    @Test func mailIsRoutedByTokenAndDecidedByRules() async throws {
+    @Test(arguments: Transport.allCases)
+    func mailIsRoutedByTokenAndDecidedByRules(_ transport: Transport) async throws {
         let server = try await TestServer.make { $0.mailDomain = "in.checkbridge.example" }
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await WebhookTests.makeCheck(client, key: server.adminKey, params: ["rules": Self.rules])
             let token = check.string("token") ?? ""
             #expect(check.string("mail_address") == "\(token)@in.checkbridge.example")
@@ -69,10 +70,11 @@ struct MailIngestTests {
         }
     }
 
-    @Test func envelopeRecipientsWinOverHeaders() async throws {
+    @Test(arguments: Transport.allCases)
+    func envelopeRecipientsWinOverHeaders(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let first = try await WebhookTests.makeCheck(client, key: server.adminKey, params: ["name": "A"])
             let second = try await WebhookTests.makeCheck(client, key: server.adminKey, params: ["name": "B"])
             let key = try await Self.ingestKey(client, admin: server.adminKey)
@@ -87,10 +89,11 @@ struct MailIngestTests {
         }
     }
 
-    @Test func repeatedMessageIDIsStoredOnce() async throws {
+    @Test(arguments: Transport.allCases)
+    func repeatedMessageIDIsStoredOnce(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await WebhookTests.makeCheck(client, key: server.adminKey)
             let key = try await Self.ingestKey(client, admin: server.adminKey)
             let mail = Self.message(to: "\(check.string("token") ?? "")@x.example", messageID: "<same@backup.example>")
@@ -102,10 +105,11 @@ struct MailIngestTests {
         }
     }
 
-    @Test func unmatchedMailIsKeptAndCanBeAssigned() async throws {
+    @Test(arguments: Transport.allCases)
+    func unmatchedMailIsKeptAndCanBeAssigned(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await WebhookTests.makeCheck(client, key: server.adminKey, params: ["rules": Self.rules])
             let key = try await Self.ingestKey(client, admin: server.adminKey)
             let answer = try await Self.post(client, Self.message(to: "nobody@x.example"), key: key)
@@ -135,10 +139,11 @@ struct MailIngestTests {
         }
     }
 
-    @Test func mailNeedsAnIngestOrAdminKeyAndAMailType() async throws {
+    @Test(arguments: Transport.allCases)
+    func mailNeedsAnIngestOrAdminKeyAndAMailType(_ transport: Transport) async throws {
         let server = try await TestServer.make { $0.maxMailBody = 4096 }
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let readKey = try await client.rpc("apiKeys.create", ["name": "r", "role": "read"], key: server.adminKey)
                 .string("key") ?? ""
             let mail = Self.message(to: "x@x.example")

@@ -22,10 +22,11 @@ struct WebhookTests {
 
     static let json: HTTPFields = [.contentType: "application/json"]
 
-    @Test func explicitStatusIsStoredAndListed() async throws {
+    @Test(arguments: Transport.allCases)
+    func explicitStatusIsStoredAndListed(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await Self.makeCheck(client, key: server.adminKey)
             let token = check.string("token") ?? ""
             #expect(token.count >= 26)
@@ -65,10 +66,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func rulesDecideWithoutAnExplicitStatus() async throws {
+    @Test(arguments: Transport.allCases)
+    func rulesDecideWithoutAnExplicitStatus(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let rules: JSONValue = [
                 ["status": "success", "conditions": [["field": "/severity", "op": "equals", "value": "info"]]],
                 ["status": "warning", "conditions": [["field": "body", "op": "contains", "value": "retry"]]],
@@ -96,10 +98,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func presetRulesApply() async throws {
+    @Test(arguments: Transport.allCases)
+    func presetRulesApply(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await Self.makeCheck(client, key: server.adminKey, params: ["preset": "syncro"])
             #expect(check.string("preset") == "syncro")
             #expect(check["rules"]?.arrayValue?.isEmpty == false)
@@ -113,10 +116,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func statusInThePath() async throws {
+    @Test(arguments: Transport.allCases)
+    func statusInThePath(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await Self.makeCheck(client, key: server.adminKey)
             let token = check.string("token") ?? ""
             let get = try await client.send("/hooks/\(token)/failure", method: .get)
@@ -133,10 +137,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func repeatsReturnTheFirstResult() async throws {
+    @Test(arguments: Transport.allCases)
+    func repeatsReturnTheFirstResult(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await Self.makeCheck(client, key: server.adminKey)
             let token = check.string("token") ?? ""
             let body = #"{"status":"failure","external_id":"job-77"}"#
@@ -159,10 +164,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func pausedChecksRecordNothing() async throws {
+    @Test(arguments: Transport.allCases)
+    func pausedChecksRecordNothing(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let check = try await Self.makeCheck(client, key: server.adminKey)
             let token = check.string("token") ?? ""
             let paused = try await client.rpc("checks.pause", ["id": check["id"] ?? .null], key: server.adminKey)
@@ -179,10 +185,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func badInputIsAClearProblem() async throws {
+    @Test(arguments: Transport.allCases)
+    func badInputIsAClearProblem(_ transport: Transport) async throws {
         let server = try await TestServer.make { $0.maxHookBody = 1024 }
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let token = try await Self.makeCheck(client, key: server.adminKey).string("token") ?? ""
             let cases: [(HTTPFields, String, HTTPResponse.Status, String?)] = [
                 (Self.json, "{not json", .badRequest, nil),
@@ -213,10 +220,11 @@ struct WebhookTests {
         }
     }
 
-    @Test func untypedBodiesAreJSONWhenTheyParse() async throws {
+    @Test(arguments: Transport.allCases)
+    func untypedBodiesAreJSONWhenTheyParse(_ transport: Transport) async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
-        try await server.test { client in
+        try await server.test(transport.setup) { client in
             let token = try await Self.makeCheck(client, key: server.adminKey).string("token") ?? ""
             let json = try await client.send("/hooks/\(token)", body: #"{"status":"warning"}"#)
             #expect(try json.json["results"]?.arrayValue?.first?.string("status") == "warning")

@@ -2,6 +2,7 @@ import CheckBridgeCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Storage
 
 /// `POST /hooks/{token}` and `GET|POST /hooks/{token}/{status}` (SPEC §3).
@@ -17,29 +18,86 @@ struct HookController {
     /// A JSON result, decided by an explicit status or by the check's rules.
     @Sendable func postResult(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let check = try await findCheck(context)
-        let mediaType = request.mediaType
-        let declaredJSON = mediaType.map(Self.isJSON) ?? false
-        guard mediaType == nil || declaredJSON || mediaType?.hasPrefix("text/") == true else {
-            throw ProblemDetails.unsupportedMediaType(mediaType, accepted: "application/json, text/* or no body type")
-        }
+        let mediaType = request.headers.mediaType
+        try Self.acceptBodyType(mediaType)
         let body = try await request.collectBody(limit: services.configuration.maxHookBody)
-        guard check.enabled else { return Self.pausedResponse(check) }
-        let bytes = body.readableBytesView
-        var report = try WebhookReport(body: bytes, declaredJSON: declaredJSON, sniffJSON: mediaType == nil)
-        if let key = try Self.idempotencyKey(request) { report.externalID = key }
+        guard check.enabled else { return Self.pausedAnswer(check).response }
+        let result = try newResult(for: check, mediaType: mediaType, headers: request.headers, body: body.readableBytesView)
+        return answer(try await services.store([result], checkGone: Self.noSuchCheck)).response
+    }
+
+    /// Takes `POST /hooks/{token}` over at its head when its body type and length are acceptable;
+    /// otherwise the router answers it.
+    func claim(token: String, head: HTTPRequest) -> ClaimedRequest? {
+        guard let length = head.headerFields.contentLength, length <= services.configuration.maxHookBody else {
+            return nil
+        }
+        let mediaType = head.headerFields.mediaType
+        do { try Self.acceptBodyType(mediaType) } catch { return nil }
+        return ClaimedRequest(route: "/hooks/{token}") { body, respond in
+            switch services.checks.cached(token: token) {
+            case .check(let check):
+                receive(body, for: check, mediaType: mediaType, headers: head.headerFields, respond: respond)
+            case .noCheck:
+                respond { CompleteResponse(problem: Self.noSuchCheck) }
+            case .notCached:
+                // The first delivery for a token since start (or since its check changed).
+                Task {
+                    do {
+                        guard let check = try await services.checks.check(token: token) else {
+                            return respond { CompleteResponse(problem: Self.noSuchCheck) }
+                        }
+                        receive(body, for: check, mediaType: mediaType, headers: head.headerFields, respond: respond)
+                    } catch {
+                        respond { CompleteResponse(problem: .unavailable("the check could not be looked up; send the result again")) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decides a claimed delivery's result and hands it to the writer, which completes the answer.
+    private func receive(
+        _ body: ByteBuffer, for check: IngestCheck, mediaType: String?, headers: HTTPFields,
+        respond: @escaping ClaimedRequest.Respond
+    ) {
+        guard check.enabled else { return respond { Self.pausedAnswer(check) } }
+        let result: NewResult
+        do throws(ProblemDetails) {
+            result = try newResult(for: check, mediaType: mediaType, headers: headers, body: body.readableBytesView)
+        } catch {
+            return respond { CompleteResponse(problem: error) }
+        }
+        services.writer.submit([result]) { outcome in
+            respond {
+                do throws(ProblemDetails) {
+                    return answer(try services.stored(outcome, checkGone: Self.noSuchCheck))
+                } catch {
+                    return CompleteResponse(problem: error)
+                }
+            }
+        }
+    }
+
+    /// The result a webhook body gives: its explicit status, or the check's rules' decision.
+    private func newResult(
+        for check: IngestCheck, mediaType: String?, headers: HTTPFields, body: ByteBufferView
+    ) throws(ProblemDetails) -> NewResult {
+        var report = try WebhookReport(
+            body: body, declaredJSON: mediaType.map(Self.isJSON) ?? false, sniffJSON: mediaType == nil)
+        if let key = try Self.idempotencyKey(headers) { report.externalID = key }
         let decision: RuleDecision
         if let status = report.status {
             decision = RuleDecision(status: status, ruleIndex: nil)
         } else {
             decision = check.ruleSet.evaluate(report.ruleInput)
         }
-        let result = NewResult(
+        return NewResult(
             checkID: check.id, status: decision.status, source: .webhook, receivedAt: services.configuration.clock(),
             occurredAt: report.occurredAt, subject: report.subject, excerpt: Excerpt.make(report.text),
             ruleIndex: decision.ruleIndex, dedupeKey: report.externalID,
-            raw: Array(bytes.prefix(services.configuration.maxStoredRaw)), rawContentType: mediaType,
-            rawSize: bytes.count)
-        return try await store(result)
+            raw: Array(body.prefix(services.configuration.maxStoredRaw)), rawContentType: mediaType,
+            rawSize: body.count)
     }
 
     /// A result whose status is in the path; an optional body is its text.
@@ -50,43 +108,50 @@ struct HookController {
             throw ProblemDetails.badRequest(
                 "status '\(name)' is not one of success, warning, failure (or their aliases)", field: "status")
         }
-        let mediaType = request.mediaType
-        guard mediaType == nil || Self.isJSON(mediaType ?? "") || mediaType?.hasPrefix("text/") == true else {
-            throw ProblemDetails.unsupportedMediaType(mediaType, accepted: "application/json, text/* or no body type")
-        }
+        let mediaType = request.headers.mediaType
+        try Self.acceptBodyType(mediaType)
         let body = try await request.collectBody(limit: services.configuration.maxHookBody)
-        guard check.enabled else { return Self.pausedResponse(check) }
+        guard check.enabled else { return Self.pausedAnswer(check).response }
         let bytes = body.readableBytesView
         let text = String(decoding: bytes, as: UTF8.self)
         let result = NewResult(
             checkID: check.id, status: status, source: .webhook, receivedAt: services.configuration.clock(), subject: "",
-            excerpt: Excerpt.make(text), ruleIndex: nil, dedupeKey: try Self.idempotencyKey(request),
+            excerpt: Excerpt.make(text), ruleIndex: nil, dedupeKey: try Self.idempotencyKey(request.headers),
             raw: bytes.isEmpty ? nil : Array(bytes.prefix(services.configuration.maxStoredRaw)),
             rawContentType: mediaType, rawSize: bytes.count)
-        return try await store(result)
+        return answer(try await services.store([result], checkGone: Self.noSuchCheck)).response
     }
 
     private func findCheck(_ context: BasicRequestContext) async throws -> IngestCheck {
         let token = context.parameters.get("token") ?? ""
-        guard let check = try await services.checks.check(token: token) else {
-            throw ProblemDetails(.notFound, "no check has this token")
-        }
+        guard let check = try await services.checks.check(token: token) else { throw Self.noSuchCheck }
         return check
     }
 
-    private func store(_ result: NewResult) async throws -> Response {
-        switch try await services.store(result, checkGone: ProblemDetails(.notFound, "no check has this token")) {
+    private static let noSuchCheck = ProblemDetails(.notFound, "no check has this token")
+
+    /// What a stored (or repeated) result is answered with.
+    private func answer(_ outcomes: [ResultWriteOutcome]) -> CompleteResponse {
+        switch outcomes.first {
         case .stored(let record):
             services.metrics.resultStored(status: record.status, source: record.source)
-            return .json(["results": [record.summaryJSON]], status: .accepted)
+            return CompleteResponse(json: ["results": [record.summaryJSON]], status: .accepted)
         case .duplicate(let record):
             services.metrics.duplicateDelivery()
-            return .json(["results": [record.summaryJSON], "duplicate": true], status: .ok)
+            return CompleteResponse(json: ["results": [record.summaryJSON], "duplicate": true], status: .ok)
+        case nil:
+            return CompleteResponse(problem: .notStored(ResultWriteError.databaseFailure("no outcome"), checkGone: Self.noSuchCheck))
         }
     }
 
-    private static func pausedResponse(_ check: IngestCheck) -> Response {
-        .json(["results": [], "paused": true, "check_id": .string(check.id)], status: .accepted)
+    private static func pausedAnswer(_ check: IngestCheck) -> CompleteResponse {
+        CompleteResponse(json: ["results": [], "paused": true, "check_id": .string(check.id)], status: .accepted)
+    }
+
+    /// Webhook bodies are JSON, text or untyped.
+    private static func acceptBodyType(_ mediaType: String?) throws(ProblemDetails) {
+        guard let mediaType, !isJSON(mediaType), !mediaType.hasPrefix("text/") else { return }
+        throw ProblemDetails.unsupportedMediaType(mediaType, accepted: "application/json, text/* or no body type")
     }
 
     static func isJSON(_ mediaType: String) -> Bool {
@@ -94,8 +159,8 @@ struct HookController {
     }
 
     /// The `Idempotency-Key` header, which identifies a delivery across retries.
-    static func idempotencyKey(_ request: Request) throws -> String? {
-        guard let value = request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else {
+    static func idempotencyKey(_ headers: HTTPFields) throws(ProblemDetails) -> String? {
+        guard let value = headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else {
             return nil
         }
         let key = String(value.trimmingBlanks())

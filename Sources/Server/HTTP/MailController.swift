@@ -1,6 +1,7 @@
 import CheckBridgeCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import MailParser
 import Storage
 
@@ -15,27 +16,75 @@ struct MailController {
     }
 
     @Sendable func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        guard let key = request.bearerToken, let caller = try await services.keys.authenticate(key) else {
+        guard let key = request.headers.bearerToken, let caller = try await services.keys.authenticate(key) else {
             throw ProblemDetails.unauthorized
         }
-        guard caller.role == .ingest || caller.role == .admin else {
-            throw ProblemDetails(.forbidden, "role '\(caller.role.rawValue)' may not post mail; use an ingest key")
-        }
-        let mediaType = request.mediaType
+        try Self.authorize(caller)
+        let mediaType = request.headers.mediaType
         guard let mediaType, Self.acceptedTypes.contains(mediaType) else {
             throw ProblemDetails.unsupportedMediaType(mediaType, accepted: "message/rfc822")
         }
         let body = try await request.collectBody(limit: services.configuration.maxMailBody)
         let raw = Array(body.readableBytesView)
         guard !raw.isEmpty else { throw ProblemDetails.badRequest("the message is empty", field: "body") }
-        let envelope = request.uri.queryParameters.getAll("to").map { String($0) }
-        let receipt = try await MailIngest(services: services).ingest(raw: raw, envelope: envelope)
-        return .json(receipt.json, status: receipt.allDuplicates ? .ok : .accepted)
+        let receipt = try await MailIngest(services: services).ingest(raw: raw, envelope: Self.envelope(request.uri))
+        return receipt.answer.response
+    }
+
+    /// The largest mail answered on an event loop: parsing a bigger one there would hold up the
+    /// other connections of that loop, so the router's tasks take it.
+    static let largestClaimedMail = 256 * 1024
+
+    /// Takes `POST /mail` over at its head when it has a key and its body type and length are
+    /// acceptable; otherwise the router answers it.
+    func claim(head: HTTPRequest) -> ClaimedRequest? {
+        guard let mediaType = head.headerFields.mediaType, Self.acceptedTypes.contains(mediaType),
+            let length = head.headerFields.contentLength,
+            length > 0, length <= min(services.configuration.maxMailBody, Self.largestClaimedMail)
+        else { return nil }
+        let key = head.headerFields.bearerToken
+        let envelope = Self.envelope(URI(head.path ?? "/mail"))
+        return ClaimedRequest(route: "/mail") { body, respond in
+            let ingest = MailIngest(services: services)
+            let raw = Array(body.readableBytesView)
+            guard let key else { return respond { CompleteResponse(problem: .unauthorized) } }
+            if let caller = services.keys.remembered(key) {
+                do throws(ProblemDetails) {
+                    try Self.authorize(caller)
+                } catch {
+                    return respond { CompleteResponse(problem: error) }
+                }
+                return ingest.ingest(raw: raw, envelope: envelope, respond: respond)
+            }
+            // A key not seen since start: look it up first.
+            Task {
+                do {
+                    guard let caller = try await services.keys.authenticate(key) else { throw ProblemDetails.unauthorized }
+                    try Self.authorize(caller)
+                    ingest.ingest(raw: raw, envelope: envelope, respond: respond)
+                } catch let problem as ProblemDetails {
+                    respond { CompleteResponse(problem: problem) }
+                } catch {
+                    respond { CompleteResponse(problem: .unavailable("the key could not be checked; send the mail again")) }
+                }
+            }
+        }
+    }
+
+    private static func authorize(_ caller: APIKeyRecord) throws(ProblemDetails) {
+        guard caller.role == .ingest || caller.role == .admin else {
+            throw ProblemDetails(.forbidden, "role '\(caller.role.rawValue)' may not post mail; use an ingest key")
+        }
+    }
+
+    /// The relay's envelope recipients, `?to=` once per address.
+    private static func envelope(_ uri: URI) -> [String] {
+        uri.queryParameters.getAll("to").map { String($0) }
     }
 }
 
 /// What happened to one posted mail.
-struct MailReceipt {
+struct MailReceipt: Sendable {
     var results: [JSONValue] = []
     var duplicates = 0
     var paused: [String] = []
@@ -53,44 +102,118 @@ struct MailReceipt {
         if !paused.isEmpty { members["paused_check_ids"] = .array(paused.map(JSONValue.string)) }
         return .object(members)
     }
+
+    var answer: CompleteResponse {
+        CompleteResponse(json: json, status: allDuplicates ? .ok : .accepted)
+    }
 }
 
 /// Parses, routes, evaluates and stores one mail.
 struct MailIngest {
     let services: AppServices
 
+    private static let checkGone = ProblemDetails(
+        .serviceUnavailable, "a check this mail is addressed to was deleted meanwhile; send the mail again")
+
     func ingest(raw: [UInt8], envelope: [String]) async throws -> MailReceipt {
         let mail = MailParser.parse(raw)
         let recipients = MailRouting.recipients(envelope: envelope, mail: mail)
-        var checks: [IngestCheck] = []
-        var seen = Set<String>()
-        for address in recipients {
-            for token in MailRouting.tokens(in: address) {
-                guard let check = try await services.checks.check(token: token) else { continue }
-                if seen.insert(check.id).inserted { checks.append(check) }
-                break
+        return try await ingest(mail, raw: raw, recipients: recipients, checks: try await checks(for: recipients))
+    }
+
+    /// The same for a caller that cannot wait (an event loop): when every check the mail names is
+    /// cached and it names one, the results go to the writer and `respond` is called from its
+    /// thread; otherwise the rest runs as a task.
+    func ingest(raw: [UInt8], envelope: [String], respond: @escaping ClaimedRequest.Respond) {
+        let mail = MailParser.parse(raw)
+        let recipients = MailRouting.recipients(envelope: envelope, mail: mail)
+        guard case .checks(let checks) = MailRouting.addressedChecks(recipients, lookup: services.checks.cached),
+            !checks.isEmpty
+        else {
+            Task {
+                let response: CompleteResponse
+                do {
+                    let checks = try await self.checks(for: recipients)
+                    response = try await ingest(mail, raw: raw, recipients: recipients, checks: checks).answer
+                } catch let problem as ProblemDetails {
+                    response = CompleteResponse(problem: problem)
+                } catch {
+                    response = CompleteResponse(problem: .notStored(error, checkGone: Self.checkGone))
+                }
+                respond { response }
             }
+            return
         }
         var receipt = MailReceipt()
-        let rawKept = raw.count <= services.configuration.maxStoredMail
-            ? raw : Array(raw.prefix(services.configuration.maxStoredMail))
+        let pending = results(for: checks, mail: mail, raw: raw, receipt: &receipt)
+        guard !pending.isEmpty else { return respond { [receipt] in receipt.answer } }
+        services.writer.submit(pending) { [receipt] outcome in
+            respond {
+                var receipt = receipt
+                do throws(ProblemDetails) {
+                    record(try services.stored(outcome, checkGone: Self.checkGone), in: &receipt)
+                    return receipt.answer
+                } catch {
+                    return CompleteResponse(problem: error)
+                }
+            }
+        }
+    }
+
+    /// The checks the recipients address, looked up in the database where the cache has no answer.
+    private func checks(for recipients: [String]) async throws -> [IngestCheck] {
+        var looked: [String: IngestCheck?] = [:]
+        while true {
+            let routing = MailRouting.addressedChecks(recipients) { token in
+                guard let found = looked[token] else { return services.checks.cached(token: token) }
+                return found.map(CheckDirectory.CachedAnswer.check) ?? .noCheck
+            }
+            switch routing {
+            case .checks(let checks): return checks
+            case .lookUp(let token): looked[token] = try await services.checks.check(token: token)
+            }
+        }
+    }
+
+    private func ingest(_ mail: ParsedMail, raw: [UInt8], recipients: [String], checks: [IngestCheck]) async throws
+        -> MailReceipt
+    {
+        var receipt = MailReceipt()
         if checks.isEmpty {
             receipt.unmatched = try await services.database.pool.write { db in
                 try UnmatchedMailRecord.insert(
                     receivedAt: services.configuration.clock(), sender: mail.from.first?.address ?? "", recipients: recipients,
-                    subject: mail.subject, messageID: mail.messageID, raw: rawKept, rawSize: raw.count, in: db)
+                    subject: mail.subject, messageID: mail.messageID, raw: kept(raw), rawSize: raw.count, in: db)
             }
             return receipt
         }
+        let pending = results(for: checks, mail: mail, raw: raw, receipt: &receipt)
+        guard !pending.isEmpty else { return receipt }
+        record(try await services.store(pending, checkGone: Self.checkGone), in: &receipt)
+        return receipt
+    }
+
+    /// The results for the checks that take results; paused ones are noted in the receipt.
+    private func results(for checks: [IngestCheck], mail: ParsedMail, raw: [UInt8], receipt: inout MailReceipt)
+        -> [NewResult]
+    {
         let receivedAt = services.configuration.clock()
-        let pending: [NewResult] = checks.compactMap { check in
+        let rawKept = kept(raw)
+        return checks.compactMap { check in
             guard check.enabled else {
                 receipt.paused.append(check.id)
                 return nil
             }
             return Self.result(for: check, mail: mail, raw: rawKept, rawSize: raw.count, receivedAt: receivedAt)
         }
-        for outcome in try await store(pending) {
+    }
+
+    private func kept(_ raw: [UInt8]) -> [UInt8] {
+        raw.count <= services.configuration.maxStoredMail ? raw : Array(raw.prefix(services.configuration.maxStoredMail))
+    }
+
+    private func record(_ outcomes: [ResultWriteOutcome], in receipt: inout MailReceipt) {
+        for outcome in outcomes {
             switch outcome {
             case .stored(let record):
                 services.metrics.resultStored(status: record.status, source: record.source)
@@ -100,23 +223,6 @@ struct MailIngest {
                 receipt.duplicates += 1
                 receipt.results.append(record.summaryJSON)
             }
-        }
-        return receipt
-    }
-
-    /// Hands the results to the writer, in order. Several are submitted together so that they join
-    /// one group commit; the usual single result needs no child task.
-    private func store(_ results: [NewResult]) async throws -> [ResultWriteOutcome] {
-        let checkGone = ProblemDetails(
-            .serviceUnavailable, "a check this mail is addressed to was deleted meanwhile; send the mail again")
-        if results.count == 1, let only = results.first { return [try await services.store(only, checkGone: checkGone)] }
-        return try await withThrowingTaskGroup(of: (Int, ResultWriteOutcome).self) { group in
-            for (index, result) in results.enumerated() {
-                group.addTask { (index, try await services.store(result, checkGone: checkGone)) }
-            }
-            var outcomes: [(Int, ResultWriteOutcome)] = []
-            for try await outcome in group { outcomes.append(outcome) }
-            return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 

@@ -33,9 +33,7 @@ struct ProblemDetails: Error, HTTPResponseError, Sendable {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = extraHeaders
-        headers[.contentType] = "application/problem+json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.serialized())))
+        CompleteResponse(problem: self).response
     }
 
     static func badRequest(_ detail: String, field: String? = nil) -> ProblemDetails {
@@ -48,24 +46,52 @@ struct ProblemDetails: Error, HTTPResponseError, Sendable {
             "Content-Type \(received.map { "'\($0)'" } ?? "(none)") is not accepted here; send \(accepted)")
     }
 
+    /// A failure of ours that a retry may get past (the database could not be read).
+    static func unavailable(_ detail: String) -> ProblemDetails {
+        ProblemDetails(.serviceUnavailable, detail)
+    }
+
     static let unauthorized = ProblemDetails(
         .unauthorized, "a valid API key is required: 'Authorization: Bearer <key>'",
         headers: [.wwwAuthenticate: "Bearer"])
 }
 
-extension Response {
-    /// A JSON response from bytes already serialized.
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+/// A response with its whole body, built the same way whether the router or the ingest
+/// shortcut (`IngestChannelHandler`) sends it.
+struct CompleteResponse: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: [UInt8]
+
+    init(json value: JSONValue, status: HTTPResponse.Status = .ok) {
+        self.status = status
+        self.headers = [.contentType: "application/json"]
+        self.body = value.serialized()
+    }
+
+    init(problem: ProblemDetails) {
+        status = problem.status
+        headers = problem.extraHeaders
+        headers[.contentType] = "application/problem+json"
+        body = problem.json.serialized()
+    }
+
+    var response: Response {
+        Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
-extension Request {
+extension Response {
+    /// A JSON response from bytes already serialized.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        CompleteResponse(json: value, status: status).response
+    }
+}
+
+extension HTTPFields {
     /// The media type of the body, lower-cased and without parameters; nil when the header is absent.
     var mediaType: String? {
-        guard let value = headers[.contentType] else { return nil }
+        guard let value = self[.contentType] else { return nil }
         // Runs on every ingest request: a byte scan rather than Foundation's trimming, and the
         // header's own string when it is already a bare lower-case type (the usual case).
         let isBare = !value.utf8.contains { byte in
@@ -83,22 +109,10 @@ extension Request {
         return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The whole body, or a 413 problem past `limit` bytes.
-    func collectBody(limit: Int) async throws -> ByteBuffer {
-        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
-            throw ProblemDetails(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
-        }
-        do {
-            return try await body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw ProblemDetails(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
-        }
-    }
-
     /// The API key of an `Authorization: Bearer …` header: the scheme in any case, a space, the key.
     /// Read byte by byte, since every mail relay request and RPC call starts with it.
     var bearerToken: String? {
-        guard let value = headers[.authorization] else { return nil }
+        guard let value = self[.authorization] else { return nil }
         let scheme = "bearer ".utf8
         let utf8 = value.utf8
         guard utf8.count > scheme.count,
@@ -108,5 +122,24 @@ extension Request {
         else { return nil }
         let token = Substring(value.utf8.dropFirst(scheme.count)).trimmingBlanks()
         return token.isEmpty ? nil : String(token)
+    }
+
+    /// The declared body length; nil when absent or not a number.
+    var contentLength: Int? {
+        self[.contentLength].flatMap { Int($0) }
+    }
+}
+
+extension Request {
+    /// The whole body, or a 413 problem past `limit` bytes.
+    func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let length = headers.contentLength, length > limit {
+            throw ProblemDetails(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
+        }
+        do {
+            return try await body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ProblemDetails(.contentTooLarge, "the body is larger than the limit of \(limit) bytes")
+        }
     }
 }

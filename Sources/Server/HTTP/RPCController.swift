@@ -12,10 +12,10 @@ struct RPCController {
     }
 
     @Sendable func handle(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        guard let key = request.bearerToken, let caller = try await services.keys.authenticate(key) else {
+        guard let key = request.headers.bearerToken, let caller = try await services.keys.authenticate(key) else {
             throw ProblemDetails.unauthorized
         }
-        let mediaType = request.mediaType
+        let mediaType = request.headers.mediaType
         guard let mediaType, HookController.isJSON(mediaType) else {
             throw ProblemDetails.unsupportedMediaType(mediaType, accepted: "application/json")
         }

@@ -48,6 +48,20 @@ final class CheckDirectory: Sendable {
         return check
     }
 
+    /// What the cache alone knows of a token.
+    enum CachedAnswer {
+        case check(IngestCheck)
+        case noCheck
+        case notCached
+    }
+
+    /// The cache's answer for a token, without waiting for the database: for callers that cannot
+    /// wait (an event loop), which send what is not cached on to `check(token:)`.
+    func cached(token: String) -> CachedAnswer {
+        guard let entry = state.withLock({ $0.entries[token] }) else { return .notCached }
+        return entry.check.map(CachedAnswer.check) ?? .noCheck
+    }
+
     /// Forgets what is known of a token, after its check changed or was deleted.
     func invalidate(token: String) {
         state.withLock { state in

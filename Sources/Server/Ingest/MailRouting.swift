@@ -32,4 +32,31 @@ enum MailRouting {
             return normalized
         }
     }
+
+    /// Which checks a mail goes to, or the first token whose check is still to be looked up.
+    enum Routing {
+        case checks([IngestCheck])
+        case lookUp(String)
+    }
+
+    /// The checks `recipients` address, each once, in order: per address, the first of its
+    /// candidate tokens that names a check.
+    static func addressedChecks(
+        _ recipients: [String], lookup: (String) -> CheckDirectory.CachedAnswer
+    ) -> Routing {
+        var checks: [IngestCheck] = []
+        var seen = Set<String>()
+        for address in recipients {
+            addressLoop: for token in tokens(in: address) {
+                switch lookup(token) {
+                case .check(let check):
+                    if seen.insert(check.id).inserted { checks.append(check) }
+                    break addressLoop
+                case .noCheck: continue
+                case .notCached: return .lookUp(token)
+                }
+            }
+        }
+        return .checks(checks)
+    }
 }

@@ -21,6 +21,13 @@ final class APIKeyAuthenticator: Sendable {
         return record
     }
 
+    /// The remembered active key with this plaintext; nil when it is not remembered (which does
+    /// not mean it is invalid: ask `authenticate`).
+    func remembered(_ key: String) -> APIKeyRecord? {
+        let hash = SecretGenerator.hash(apiKey: key)
+        return known.withLock { $0[hash] }
+    }
+
     /// Forgets every remembered key; called after a revoke.
     func invalidate() {
         known.withLock { $0.removeAll() }

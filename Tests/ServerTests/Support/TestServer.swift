@@ -124,3 +124,20 @@ extension JSONValue {
         return nil
     }
 }
+
+/// How a test reaches the server: through the router alone, or over a socket, where the ingest
+/// routes are answered on the connection's event loop (`IngestChannelHandler`). Ingest tests run
+/// both ways, since both must answer alike.
+enum Transport: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case router
+    case socket
+
+    var setup: TestingSetup {
+        switch self {
+        case .router: .router
+        case .socket: .live
+        }
+    }
+
+    var testDescription: String { rawValue }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Synchronization
+import Testing
+
+@testable import Server
+
+/// The connection plumbing of ingest answered on the event loop: which requests it takes, the
+/// order of answers, and what it holds back meanwhile. The routes' own answers are covered by the
+/// webhook and mail suites over real sockets.
+@Suite("Ingest channel handler")
+struct IngestChannelHandlerTests {
+    /// Answers handed out by claims, kept for the test to complete them when it chooses.
+    final class PendingAnswers: Sendable {
+        private let answers = Mutex<[(body: String, respond: ClaimedRequest.Respond)]>([])
+
+        func add(body: ByteBuffer, respond: @escaping ClaimedRequest.Respond) {
+            answers.withLock { $0.append((String(buffer: body), respond)) }
+        }
+
+        var bodies: [String] { answers.withLock { $0.map(\.body) } }
+
+        /// Completes the oldest answer from another thread, as the result writer does.
+        func completeFirst(status: HTTPResponse.Status = .accepted) {
+            let first = answers.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            guard let first else { return }
+            let thread = Thread { first.respond { CompleteResponse(json: ["body": .string(first.body)], status: status) } }
+            thread.start()
+        }
+    }
+
+    /// User events that pass the handler, as the framework's connection handler would see them.
+    final class EventRecorder: ChannelInboundHandler, Sendable {
+        typealias InboundIn = HTTPRequestPart
+        typealias InboundOut = HTTPRequestPart
+        let quiesceEvents = Mutex(0)
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is ChannelShouldQuiesceEvent { quiesceEvents.withLock { $0 += 1 } }
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// A channel whose handler claims `POST /claimed…` and leaves everything else to the router.
+    func makeChannel(_ pending: PendingAnswers, recorder: EventRecorder = EventRecorder()) async throws
+        -> NIOAsyncTestingChannel
+    {
+        try await NIOAsyncTestingChannel { channel in
+            let handler = IngestChannelHandler(
+                claim: { head in
+                    guard head.path?.hasPrefix("/claimed") == true else { return nil }
+                    return ClaimedRequest(route: "/claimed") { body, respond in pending.add(body: body, respond: respond) }
+                },
+                metrics: ServerMetrics(), dates: HTTPDateCache())
+            try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.pipeline.syncOperations.addHandler(recorder)
+        }
+    }
+
+    func send(_ channel: NIOAsyncTestingChannel, _ path: String, body: String = "") async throws {
+        var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: path)
+        head.headerFields[.contentLength] = String(body.utf8.count)
+        try await channel.writeInbound(HTTPRequestPart.head(head))
+        // In two pieces, as a body may arrive.
+        let half = body.index(body.startIndex, offsetBy: body.count / 2)
+        for piece in [body[..<half], body[half...]] where !piece.isEmpty {
+            try await channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: String(piece))))
+        }
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+    }
+
+    /// The next answer written: its head and its body.
+    func nextAnswer(_ channel: NIOAsyncTestingChannel) async throws -> (head: HTTPResponse, body: String) {
+        guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self),
+            case .body(let body) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self),
+            case .end = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self)
+        else {
+            Issue.record("an answer is a head, one body part and an end")
+            return (HTTPResponse(status: .internalServerError), "")
+        }
+        return (head, String(buffer: body))
+    }
+
+    /// The path of the next request passed on to the router, nil when none was.
+    func routedPath(_ channel: NIOAsyncTestingChannel) async throws -> String? {
+        while let part = try await channel.readInbound(as: HTTPRequestPart.self) {
+            if case .head(let head) = part { return head.path }
+        }
+        return nil
+    }
+
+    @Test func claimedRequestIsAnsweredHereWithItsWholeBody() async throws {
+        let pending = PendingAnswers()
+        let channel = try await makeChannel(pending)
+        try await send(channel, "/claimed", body: #"{"status":"ok","text":"all done"}"#)
+        #expect(pending.bodies == [#"{"status":"ok","text":"all done"}"#])
+        #expect(try await routedPath(channel) == nil, "a claimed request must not reach the router")
+        pending.completeFirst()
+        let answer = try await nextAnswer(channel)
+        #expect(answer.head.status == .accepted)
+        #expect(answer.head.headerFields[.contentType] == "application/json")
+        #expect(answer.head.headerFields[.contentLength] == String(answer.body.utf8.count))
+        #expect(answer.head.headerFields[.date]?.hasSuffix(" GMT") == true)
+        #expect(answer.body == #"{"body":"{\"status\":\"ok\",\"text\":\"all done\"}"}"#)
+    }
+
+    @Test func otherRequestsPassToTheRouterUntouched() async throws {
+        let pending = PendingAnswers()
+        let channel = try await makeChannel(pending)
+        try await send(channel, "/rpc", body: "{}")
+        #expect(try await routedPath(channel) == "/rpc")
+        #expect(pending.bodies.isEmpty)
+    }
+
+    @Test func whileTheRouterOwesAnAnswerLaterRequestsGoToTheRouterToo() async throws {
+        let pending = PendingAnswers()
+        let channel = try await makeChannel(pending)
+        try await send(channel, "/rpc")
+        try await send(channel, "/claimed-1")
+        #expect(try await routedPath(channel) == "/rpc")
+        #expect(try await routedPath(channel) == "/claimed-1", "answering it first would overtake the router's answer")
+        #expect(pending.bodies.isEmpty)
+        // The router answers both; the next request is claimed again.
+        for _ in 0..<2 {
+            try await channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+            try await channel.writeOutbound(HTTPResponsePart.end(nil))
+        }
+        try await send(channel, "/claimed-2", body: "x")
+        #expect(pending.bodies == ["x"])
+    }
+
+    @Test func requestsArrivingDuringAnAnswerWaitAndFollowInOrder() async throws {
+        let pending = PendingAnswers()
+        let channel = try await makeChannel(pending)
+        try await send(channel, "/claimed-1", body: "first")
+        try await send(channel, "/rpc", body: "{}")
+        try await send(channel, "/claimed-2", body: "third")
+        #expect(try await routedPath(channel) == nil, "nothing may pass while an answer is owed")
+        #expect(pending.bodies == ["first"])
+        pending.completeFirst()
+        #expect(try await nextAnswer(channel).body.contains("first"))
+        // The held router request goes on; the claimable one behind it waits for the router's answer.
+        #expect(try await routedPath(channel) == "/rpc")
+        #expect(try await routedPath(channel) == "/claimed-2")
+        #expect(pending.bodies.isEmpty)
+    }
+
+    @Test func shutdownWaitsForTheAnswerInProgress() async throws {
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let channel = try await makeChannel(pending, recorder: recorder)
+        try await send(channel, "/claimed", body: "late")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        await channel.testingEventLoop.run()
+        #expect(recorder.quiesceEvents.withLock { $0 } == 0, "the connection must not close before its answer")
+        pending.completeFirst()
+        _ = try await nextAnswer(channel)
+        await channel.testingEventLoop.run()
+        #expect(recorder.quiesceEvents.withLock { $0 } == 1)
+        // With nothing in progress, shutdown passes at once.
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        await channel.testingEventLoop.run()
+        #expect(recorder.quiesceEvents.withLock { $0 } == 2)
+    }
+}
