@@ -96,6 +96,7 @@ let package = Package(
                 "PSA",
                 "PSASimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -33,7 +33,7 @@ public struct ResultPruner: Service {
             try? await gracefulShutdown()
             return
         }
-        while !Task.isShuttingDownGracefully {
+        while !Task.isStoppingService {
             do {
                 let deleted = try await prune(now: .now)
                 if deleted > 0 { logger.info("pruned results past retention", metadata: ["deleted": "\(deleted)"]) }

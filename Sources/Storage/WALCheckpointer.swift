@@ -22,7 +22,7 @@ public struct WALCheckpointer: Service {
         configuration.busyMode = .timeout(1)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? connection.close() }
-        while !Task.isShuttingDownGracefully {
+        while !Task.isStoppingService {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             do {
                 try await connection.writeWithoutTransaction { db in

@@ -2,6 +2,7 @@ import ArgumentParser
 import CheckBridgeCore
 import Foundation
 import Logging
+import NIOCore
 import PSA
 import PSASimulator
 import Server
@@ -139,8 +140,23 @@ struct Serve: AsyncParsableCommand {
                 "address": "\(configuration.host):\(configuration.port)", "database": "\(configuration.databasePath)",
                 "durability": "\(app.database.durability.rawValue)",
             ])
-        try await app.application.runService()
+        do {
+            try await app.application.runService()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw StartFailure(
+                "cannot listen on \(configuration.host):\(configuration.port): the address is in use "
+                    + "(another server running?); choose another with --port")
+        }
         try app.database.close()
+    }
+}
+
+/// Why the server could not start, said plainly.
+struct StartFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }
 

@@ -34,7 +34,7 @@ final class PSAWorker: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isStoppingService {
             let worked = await sendDueOperations()
             if !worked {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
@@ -56,12 +56,14 @@ final class PSAWorker: Service, Sendable {
             }
             due = operations
             metrics.psaQueueDepth(depth)
+        } catch is CancellationError {
+            return false
         } catch {
             logger.error("reading the PSA queue failed", metadata: ["error": "\(error)"])
             return false
         }
         for operation in due {
-            if Task.isShuttingDownGracefully { break }
+            if Task.isStoppingService { break }
             await send(operation)
         }
         return !due.isEmpty
@@ -386,7 +388,8 @@ actor ChannelRateLimiter {
             }
             buckets[channelID] = bucket
             let wait = (cost - bucket.tokens) / rate
-            try? await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1))
+            // Cancelled (the server is stopping): go on rather than wait, or this loop would spin.
+            do { try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1)) } catch { return }
         }
     }
 }

@@ -31,7 +31,7 @@ final class MissedCheckScheduler: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isStoppingService {
             do {
                 try await recordMissed(now: clock())
             } catch {
