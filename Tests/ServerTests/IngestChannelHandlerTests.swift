@@ -37,9 +37,11 @@ struct IngestChannelHandlerTests {
         typealias InboundIn = HTTPRequestPart
         typealias InboundOut = HTTPRequestPart
         let quiesceEvents = Mutex(0)
+        let inputClosedEvents = Mutex(0)
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if event is ChannelShouldQuiesceEvent { quiesceEvents.withLock { $0 += 1 } }
+            if case .inputClosed? = event as? ChannelEvent { inputClosedEvents.withLock { $0 += 1 } }
             context.fireUserInboundEventTriggered(event)
         }
     }
@@ -164,5 +166,20 @@ struct IngestChannelHandlerTests {
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         await channel.testingEventLoop.run()
         #expect(recorder.quiesceEvents.withLock { $0 } == 2)
+    }
+
+    @Test func aClientThatStopsSendingStillGetsItsAnswer() async throws {
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let channel = try await makeChannel(pending, recorder: recorder)
+        try await send(channel, "/claimed", body: "last report")
+        // The client half-closes after its request; the framework ends the connection on hearing it.
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        await channel.testingEventLoop.run()
+        #expect(recorder.inputClosedEvents.withLock { $0 } == 0)
+        pending.completeFirst()
+        #expect(try await nextAnswer(channel).body.contains("last report"))
+        await channel.testingEventLoop.run()
+        #expect(recorder.inputClosedEvents.withLock { $0 } == 1)
     }
 }

@@ -75,7 +75,8 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Parts that arrived while a claimed request was being answered.
     private var held = CircularBuffer<HTTPRequestPart>()
     private var readRequested = false
-    private var quiesceRequested = false
+    /// Events for the framework that arrived while a claimed request was in progress.
+    private var heldEvents: [Any] = []
 
     /// `claim` decides at each request head (`IngestShortcut.claim`); nil leaves it to the router.
     init(claim: @escaping @Sendable (HTTPRequest) -> ClaimedRequest?, metrics: ServerMetrics, dates: HTTPDateCache) {
@@ -148,9 +149,10 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         // The framework hands what it was given on to its request stream at the end of a read.
         if replayed { context.fireChannelReadComplete() }
-        if quiesceRequested, !isOwingAnswer {
-            quiesceRequested = false
-            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        if !heldEvents.isEmpty, !isOwingAnswer {
+            let events = heldEvents
+            heldEvents = []
+            for event in events { context.fireUserInboundEventTriggered(event) }
         }
         if readRequested, !isAnswering {
             readRequested = false
@@ -173,13 +175,14 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The framework closes an idle connection on shutdown; it does not know of a claimed
-        // request in progress, so it hears of the shutdown once that request is answered.
-        if event is ChannelShouldQuiesceEvent, isOwingAnswer {
-            quiesceRequested = true
-            return
+        // The framework closes a connection it thinks idle on shutdown, and ends it when the
+        // client half-closes; it does not know of a claimed request in progress, so it hears of
+        // such events once that request is answered.
+        if isOwingAnswer {
+            heldEvents.append(event)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     private var isAnswering: Bool {
