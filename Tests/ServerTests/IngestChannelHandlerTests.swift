@@ -11,7 +11,7 @@ import Testing
 /// The connection plumbing of ingest answered on the event loop: which requests it takes, the
 /// order of answers, and what it holds back meanwhile. The routes' own answers are covered by the
 /// webhook and mail suites over real sockets.
-@Suite("Ingest channel handler")
+@Suite("Ingest channel handler", .timeLimit(.minutes(1)))
 struct IngestChannelHandlerTests {
     /// Answers handed out by claims, kept for the test to complete them when it chooses.
     final class PendingAnswers: Sendable {
@@ -26,7 +26,10 @@ struct IngestChannelHandlerTests {
         /// Completes the oldest answer from another thread, as the result writer does.
         func completeFirst(status: HTTPResponse.Status = .accepted) {
             let first = answers.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-            guard let first else { return }
+            guard let first else {
+                Issue.record("no claimed request is waiting for its answer")
+                return
+            }
             let thread = Thread { first.respond { CompleteResponse(json: ["body": .string(first.body)], status: status) } }
             thread.start()
         }
@@ -38,19 +41,45 @@ struct IngestChannelHandlerTests {
         typealias InboundOut = HTTPRequestPart
         let quiesceEvents = Mutex(0)
         let inputClosedEvents = Mutex(0)
+        let errors = Mutex(0)
+        let readCompletes = Mutex(0)
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if event is ChannelShouldQuiesceEvent { quiesceEvents.withLock { $0 += 1 } }
             if case .inputClosed? = event as? ChannelEvent { inputClosedEvents.withLock { $0 += 1 } }
             context.fireUserInboundEventTriggered(event)
         }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            errors.withLock { $0 += 1 }
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            readCompletes.withLock { $0 += 1 }
+            context.fireChannelReadComplete()
+        }
+    }
+
+    /// Stands for the HTTP decoder's error on a malformed request.
+    struct MalformedRequest: Error {}
+
+    /// Counts the socket reads that pass the handler towards the socket.
+    final class ReadCounter: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = HTTPResponsePart
+        let reads = Mutex(0)
+
+        func read(context: ChannelHandlerContext) {
+            reads.withLock { $0 += 1 }
+            context.read()
+        }
     }
 
     /// A channel whose handler claims `POST /claimed…` and leaves everything else to the router.
-    func makeChannel(_ pending: PendingAnswers, recorder: EventRecorder = EventRecorder()) async throws
-        -> NIOAsyncTestingChannel
-    {
+    func makeChannel(
+        _ pending: PendingAnswers, recorder: EventRecorder = EventRecorder(), reads: ReadCounter = ReadCounter()
+    ) async throws -> NIOAsyncTestingChannel {
         try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(reads)
             let handler = IngestChannelHandler(
                 claim: { head in
                     guard head.path?.hasPrefix("/claimed") == true else { return nil }
@@ -62,8 +91,10 @@ struct IngestChannelHandlerTests {
         }
     }
 
-    func send(_ channel: NIOAsyncTestingChannel, _ path: String, body: String = "") async throws {
-        var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: path)
+    func send(
+        _ channel: NIOAsyncTestingChannel, _ path: String, body: String = "", headers: HTTPFields = [:]
+    ) async throws {
+        var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: path, headerFields: headers)
         head.headerFields[.contentLength] = String(body.utf8.count)
         try await channel.writeInbound(HTTPRequestPart.head(head))
         // In two pieces, as a body may arrive.
@@ -181,5 +212,72 @@ struct IngestChannelHandlerTests {
         #expect(try await nextAnswer(channel).body.contains("last report"))
         await channel.testingEventLoop.run()
         #expect(recorder.inputClosedEvents.withLock { $0 } == 1)
+    }
+
+    @Test func aMalformedRequestAfterAClaimedOneWaitsForItsAnswer() async throws {
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let channel = try await makeChannel(pending, recorder: recorder)
+        try await send(channel, "/claimed", body: "stored")
+        // The decoder's error for the next request: the framework answers it 400 and closes.
+        channel.pipeline.fireErrorCaught(MalformedRequest())
+        await channel.testingEventLoop.run()
+        #expect(recorder.errors.withLock { $0 } == 0, "the 400 and the close must not overtake the claimed answer")
+        pending.completeFirst()
+        #expect(try await nextAnswer(channel).head.status == .accepted)
+        await channel.testingEventLoop.run()
+        #expect(recorder.errors.withLock { $0 } == 1)
+    }
+
+    @Test func aBodyThatNeverCompletesIsDroppedUnanswered() async throws {
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let channel = try await makeChannel(pending, recorder: recorder)
+        var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/claimed")
+        head.headerFields[.contentLength] = "10"
+        try await channel.writeInbound(HTTPRequestPart.head(head))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        channel.pipeline.fireErrorCaught(MalformedRequest())
+        await channel.testingEventLoop.run()
+        #expect(pending.bodies.isEmpty)
+        #expect(recorder.errors.withLock { $0 } == 1)
+        #expect(recorder.quiesceEvents.withLock { $0 } == 1, "the shutdown held for the body is passed on")
+    }
+
+    @Test func afterARoutedConnectionCloseNothingMoreIsClaimed() async throws {
+        let pending = PendingAnswers()
+        let channel = try await makeChannel(pending)
+        try await send(channel, "/rpc", headers: [.connection: "close"])
+        #expect(try await routedPath(channel) == "/rpc")
+        try await channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try await channel.writeOutbound(HTTPResponsePart.end(nil))
+        try await send(channel, "/claimed")
+        #expect(pending.bodies.isEmpty, "the router closes the connection after its answer")
+        #expect(try await routedPath(channel) == "/claimed")
+    }
+
+    @Test func theSocketIsNotReadWhileAnAnswerIsOwed() async throws {
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let reads = ReadCounter()
+        let channel = try await makeChannel(pending, recorder: recorder, reads: reads)
+        try await send(channel, "/claimed-1", body: "one")
+        try await send(channel, "/claimed-2", body: "two")
+        let readsBefore = reads.reads.withLock { $0 }
+        channel.read()
+        await channel.testingEventLoop.run()
+        #expect(reads.reads.withLock { $0 } == readsBefore, "a read while answering must wait")
+        let completesBefore = recorder.readCompletes.withLock { $0 }
+        pending.completeFirst()
+        #expect(try await nextAnswer(channel).body.contains("one"))
+        await channel.testingEventLoop.run()
+        // The second request was held and is now claimed and complete: reading still waits.
+        #expect(pending.bodies == ["two"])
+        #expect(reads.reads.withLock { $0 } == readsBefore)
+        #expect(recorder.readCompletes.withLock { $0 } == completesBefore + 1, "replayed parts end with a read complete")
+        pending.completeFirst()
+        #expect(try await nextAnswer(channel).body.contains("two"))
+        await channel.testingEventLoop.run()
+        #expect(reads.reads.withLock { $0 } == readsBefore + 1, "the held read goes out once nothing is owed")
     }
 }

@@ -66,17 +66,24 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case answering(ClaimedRequest)
     }
 
+    /// What reached the handler while it owed an answer, kept in order for after the answer.
+    private enum Held {
+        case part(HTTPRequestPart)
+        case event(Any)
+        case error(any Error)
+    }
+
     private let claim: @Sendable (HTTPRequest) -> ClaimedRequest?
     private let metrics: ServerMetrics
     private let dates: HTTPDateCache
     private var receiving = Receiving.nothing
     /// Requests passed to the router whose answer has not been written completely.
     private var routedAwaitingAnswer = 0
-    /// Parts that arrived while a claimed request was being answered.
-    private var held = CircularBuffer<HTTPRequestPart>()
+    /// Set once the router was asked to close the connection after its answer: nothing after
+    /// that request would get an answer.
+    private var closing = false
+    private var held = CircularBuffer<Held>()
     private var readRequested = false
-    /// Events for the framework that arrived while a claimed request was in progress.
-    private var heldEvents: [Any] = []
 
     /// `claim` decides at each request head (`IngestShortcut.claim`); nil leaves it to the router.
     init(claim: @escaping @Sendable (HTTPRequest) -> ClaimedRequest?, metrics: ServerMetrics, dates: HTTPDateCache) {
@@ -88,7 +95,7 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if isAnswering {
-            held.append(part)
+            held.append(.part(part))
         } else {
             receive(part, context: context)
         }
@@ -97,7 +104,7 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func receive(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch (part, receiving) {
         case (.head(let head), .nothing):
-            if routedAwaitingAnswer == 0, let claimed = claim(head) {
+            if routedAwaitingAnswer == 0, !closing, let claimed = claim(head) {
                 receiving = .claimed(claimed, body: context.channel.allocator.buffer(capacity: head.headerFields.contentLength ?? 0))
             } else {
                 route(part, context: context)
@@ -123,9 +130,10 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     private func route(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         switch part {
-        case .head:
+        case .head(let head):
             routedAwaitingAnswer += 1
             receiving = .routed
+            if head.headerFields[.connection]?.lowercased() == "close" { closing = true }
         case .body: break
         case .end: receiving = .nothing
         }
@@ -133,6 +141,7 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private func send(_ response: CompleteResponse, for claimed: ClaimedRequest, context: ChannelHandlerContext) {
+        guard isAnswering else { return }  // one answer per claimed request
         metrics.request(route: claimed.route, statusCode: response.status.code)
         var headers = response.headers
         headers[.contentLength] = String(response.body.count)
@@ -141,19 +150,21 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: response.body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         receiving = .nothing
-        // Requests that arrived meanwhile, in order, until one is claimed and complete again.
-        var replayed = false
-        while !isAnswering, let part = held.popFirst() {
-            receive(part, context: context)
-            replayed = true
+        // What arrived meanwhile, in order, until a request is claimed and complete again.
+        var replayedParts = false
+        while !isAnswering, let next = held.popFirst() {
+            switch next {
+            case .part(let part):
+                receive(part, context: context)
+                replayedParts = true
+            case .event(let event):
+                context.fireUserInboundEventTriggered(event)
+            case .error(let error):
+                context.fireErrorCaught(error)
+            }
         }
         // The framework hands what it was given on to its request stream at the end of a read.
-        if replayed { context.fireChannelReadComplete() }
-        if !heldEvents.isEmpty, !isOwingAnswer {
-            let events = heldEvents
-            heldEvents = []
-            for event in events { context.fireUserInboundEventTriggered(event) }
-        }
+        if replayedParts { context.fireChannelReadComplete() }
         if readRequested, !isAnswering {
             readRequested = false
             context.read()
@@ -175,13 +186,36 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The framework closes a connection it thinks idle on shutdown, and ends it when the
-        // client half-closes; it does not know of a claimed request in progress, so it hears of
-        // such events once that request is answered.
-        if isOwingAnswer {
-            heldEvents.append(event)
+        // The framework ends a connection on shutdown when it thinks it idle, and when the
+        // client half-closes; it does not know of a claimed request, so it hears of such events
+        // after that request is answered. Shutdown also waits for a body still arriving; any
+        // other event means the body will not complete, and the claim is dropped unanswered.
+        if isAnswering || (isOwingAnswer && event is ChannelShouldQuiesceEvent) {
+            held.append(.event(event))
         } else {
+            abandonIncompleteClaim(context: context)
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A malformed request after a claimed one makes the framework answer 400 and close:
+        // the claimed answer goes first.
+        if isAnswering {
+            held.append(.error(error))
+        } else {
+            abandonIncompleteClaim(context: context)
+            context.fireErrorCaught(error)
+        }
+    }
+
+    /// Forgets a claimed request whose body will not arrive (nothing of it was stored), and
+    /// passes on the shutdown notice held for it.
+    private func abandonIncompleteClaim(context: ChannelHandlerContext) {
+        guard case .claimed = receiving else { return }
+        receiving = .nothing
+        while let next = held.popFirst() {
+            if case .event(let event) = next { context.fireUserInboundEventTriggered(event) }
         }
     }
 
