@@ -75,7 +75,7 @@ public final class ResultWriter: Service, Sendable {
     }
 
     /// Stores `results` in one transaction, returning once it is committed: an outcome per result,
-    /// in order, or the first error (results before it may be stored).
+    /// in order, or the first error, in which case none of them is stored.
     public func write(_ results: [NewResult]) async throws -> [ResultWriteOutcome] {
         try await withCheckedThrowingContinuation { continuation in
             submit(results) { continuation.resume(with: $0) }
@@ -194,7 +194,7 @@ public final class ResultWriter: Service, Sendable {
             let outcomes = try database.pool.write { db in
                 let planTickets = try TicketPlanner.anyEnabledChannel(in: db)
                 return batch.map { pending in
-                    Result { try pending.results.map { try Self.insert($0, planningTickets: planTickets, in: db) } }
+                    Result { try Self.insertAll(pending.results, planningTickets: planTickets, in: db) }
                 }
             }
             afterCommit(batch.reduce(0) { $0 + $1.results.count })
@@ -213,6 +213,22 @@ public final class ResultWriter: Service, Sendable {
     /// For writes that must commit together with other changes; ingest goes through `write(_:)`.
     public static func insert(_ result: NewResult, in db: Database) throws -> ResultWriteOutcome {
         try insert(result, planningTickets: TicketPlanner.anyEnabledChannel(in: db), in: db)
+    }
+
+    /// One caller's results: all stored, or none (a mail to two checks, one of them deleted
+    /// meanwhile, is answered "send again" with nothing of it kept, so the resend is not a repeat).
+    static func insertAll(_ results: [NewResult], planningTickets: Bool, in db: Database) throws
+        -> [ResultWriteOutcome]
+    {
+        guard results.count > 1 else {
+            return try results.map { try insert($0, planningTickets: planningTickets, in: db) }
+        }
+        var outcomes: [ResultWriteOutcome] = []
+        try db.inSavepoint {
+            outcomes = try results.map { try insert($0, planningTickets: planningTickets, in: db) }
+            return .commit
+        }
+        return outcomes
     }
 
     static func insert(_ result: NewResult, planningTickets: Bool, in db: Database) throws -> ResultWriteOutcome {

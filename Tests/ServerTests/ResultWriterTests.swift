@@ -56,6 +56,33 @@ import Testing
         try database.close()
     }
 
+    @Test func oneCallersResultsAreStoredTogetherOrNotAtAll() async throws {
+        let (database, path) = try ResultPrunerTests.database(counts: [0], now: Timestamp(milliseconds: 0))
+        defer { ResultPrunerTests.remove(path) }
+        let writer = ResultWriter(database: database, logger: Logger(label: "test"))
+        let service = Task { try await writer.run() }
+        func result(_ checkID: String, _ subject: String) -> NewResult {
+            NewResult(checkID: checkID, status: .failure, source: .mail, receivedAt: Timestamp(milliseconds: 1), subject: subject)
+        }
+        // A mail to an existing check and to one deleted meanwhile: nothing of it is kept.
+        do {
+            _ = try await writer.write([result("chk_0", "to both"), result("chk_deleted", "to both")])
+            Issue.record("a result for a missing check was stored")
+        } catch ResultWriteError.checkNotFound {
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        let outcomes = try await writer.write([result("chk_0", "first"), result("chk_0", "second")])
+        #expect(outcomes.count == 2)
+        let subjects = try await database.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT subject FROM results ORDER BY id")
+        }
+        #expect(subjects == ["first", "second"])
+        service.cancel()
+        try await service.value
+        try database.close()
+    }
+
     @Test func whatTheWriterCannotStoreIsAProblemToRetryNotAnInternalError() {
         let gone = ProblemDetails(.notFound, "no check has this token")
         #expect(ProblemDetails.notStored(ResultWriteError.checkNotFound, checkGone: gone).status == .notFound)
