@@ -10,6 +10,8 @@ public struct CheckBridgeApplication: Sendable {
     public let database: CheckBridgeDatabase
     /// The admin key created on first start (shown once), or nil when keys already existed.
     public let firstAdminKey: String?
+    /// Which requests the event loops answer themselves.
+    let ingestShortcut: IngestShortcut
 }
 
 /// Opens the database, prepares keys and builds the HTTP application with its services.
@@ -52,7 +54,8 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
                 maximumPerCheck: configuration.retentionPerCheck, logger: logger),
         ],
         logger: logger)
-    return CheckBridgeApplication(application: application, database: database, firstAdminKey: firstAdminKey)
+    return CheckBridgeApplication(
+        application: application, database: database, firstAdminKey: firstAdminKey, ingestShortcut: shortcut)
 }
 
 /// The routes of SPEC §3.

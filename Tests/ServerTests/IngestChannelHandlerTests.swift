@@ -280,4 +280,45 @@ struct IngestChannelHandlerTests {
         await channel.testingEventLoop.run()
         #expect(reads.reads.withLock { $0 } == readsBefore + 1, "the held read goes out once nothing is owed")
     }
+
+    @Test func theShortcutTakesIngestInItsCommonFormOnly() async throws {
+        let server = try await TestServer.make()
+        defer { server.removeFiles() }
+        let shortcut = server.app.ingestShortcut
+        func claims(_ path: String, _ fields: HTTPFields, method: HTTPRequest.Method = .post) -> Bool {
+            shortcut.claim(HTTPRequest(method: method, scheme: nil, authority: nil, path: path, headerFields: fields)) != nil
+        }
+        func fields(_ base: HTTPFields, _ name: HTTPField.Name, _ value: String) -> HTTPFields {
+            var fields = base
+            fields[name] = value
+            return fields
+        }
+        let hook: HTTPFields = [.contentType: "application/json", .contentLength: "20"]
+        #expect(claims("/hooks/abc", hook))
+        #expect(claims("/hooks/abc?source=veeam", hook))
+        #expect(claims("/hooks/abc", fields(hook, .connection, "Keep-Alive")))
+        #expect(claims("/hooks/abc", [.contentLength: "0"]), "an untyped, empty body is a webhook too")
+        #expect(claims("/hooks/abc", [.contentType: "text/plain", .contentLength: String(256 * 1024)]))
+        #expect(!claims("/hooks/abc", hook, method: .get))
+        #expect(!claims("/hooks/abc/success", hook), "the status route stays with the router")
+        #expect(!claims("/hooks/", hook))
+        #expect(!claims("/hooks/abc/", hook))
+        #expect(!claims("/hooksabc", hook))
+        #expect(!claims("/hooks/abc", fields(hook, .connection, "close")))
+        #expect(!claims("/hooks/abc", fields(hook, .expect, "100-continue")))
+        #expect(!claims("/hooks/abc", [.contentType: "application/json", .transferEncoding: "chunked"]))
+        #expect(!claims("/hooks/abc", [.contentType: "application/json"]), "no length: the router reads it")
+        #expect(!claims("/hooks/abc", [.contentType: "text/plain", .contentLength: String(256 * 1024 + 1)]))
+        #expect(!claims("/hooks/abc", [.contentType: "image/png", .contentLength: "20"]), "the router answers 404 or 415")
+
+        let mail: HTTPFields = [.contentType: "message/rfc822", .contentLength: "3000", .authorization: "Bearer cbk_x"]
+        #expect(claims("/mail", mail))
+        #expect(claims("/mail?to=abc%40checks.example.net", mail))
+        #expect(claims("/mail", fields(mail, .connection, "keep-alive")))
+        #expect(!claims("/mail/", mail))
+        #expect(!claims("/mailbox", mail))
+        #expect(!claims("/mail", [.contentType: "message/rfc822", .contentLength: "0", .authorization: "Bearer cbk_x"]))
+        #expect(!claims("/mail", [.contentType: "message/rfc822", .contentLength: String(256 * 1024 + 1)]))
+        #expect(!claims("/mail", [.contentType: "application/json", .contentLength: "3000"]))
+    }
 }

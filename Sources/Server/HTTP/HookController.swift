@@ -29,7 +29,9 @@ struct HookController {
     /// Takes `POST /hooks/{token}` over at its head when its body type and length are acceptable;
     /// otherwise the router answers it.
     func claim(token: String, head: HTTPRequest) -> ClaimedRequest? {
-        guard let length = head.headerFields.contentLength, length <= services.configuration.maxHookBody else {
+        guard let length = head.headerFields.contentLength,
+            length <= min(services.configuration.maxHookBody, IngestShortcut.largestClaimedBody)
+        else {
             return nil
         }
         let mediaType = head.headerFields.mediaType
@@ -49,7 +51,7 @@ struct HookController {
                         }
                         receive(body, for: check, mediaType: mediaType, headers: head.headerFields, respond: respond)
                     } catch {
-                        respond { CompleteResponse(problem: .unavailable("the check could not be looked up; send the result again")) }
+                        respond { CompleteResponse(problem: Self.lookupFailed) }
                     }
                 }
             }
@@ -124,11 +126,18 @@ struct HookController {
 
     private func findCheck(_ context: BasicRequestContext) async throws -> IngestCheck {
         let token = context.parameters.get("token") ?? ""
-        guard let check = try await services.checks.check(token: token) else { throw Self.noSuchCheck }
+        let check: IngestCheck?
+        do {
+            check = try await services.checks.check(token: token)
+        } catch {
+            throw Self.lookupFailed
+        }
+        guard let check else { throw Self.noSuchCheck }
         return check
     }
 
     private static let noSuchCheck = ProblemDetails(.notFound, "no check has this token")
+    private static let lookupFailed = ProblemDetails.unavailable("the check could not be looked up; send the result again")
 
     /// What a stored (or repeated) result is answered with.
     private func answer(_ outcomes: [ResultWriteOutcome]) -> CompleteResponse {

@@ -24,6 +24,10 @@ struct IngestShortcut: Sendable {
     let hooks: HookController
     let mail: MailController
 
+    /// The largest body answered on an event loop: parsing and evaluating a bigger one there
+    /// would hold up the loop's other connections, so the router's tasks take it.
+    static let largestClaimedBody = 256 * 1024
+
     func claim(_ head: HTTPRequest) -> ClaimedRequest? {
         let fields = head.headerFields
         guard head.method == .post, let target = head.path,

@@ -16,9 +16,14 @@ struct MailController {
     }
 
     @Sendable func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        guard let key = request.headers.bearerToken, let caller = try await services.keys.authenticate(key) else {
-            throw ProblemDetails.unauthorized
+        guard let key = request.headers.bearerToken else { throw ProblemDetails.unauthorized }
+        let caller: APIKeyRecord?
+        do {
+            caller = try await services.keys.authenticate(key)
+        } catch {
+            throw Self.keyCheckFailed
         }
+        guard let caller else { throw ProblemDetails.unauthorized }
         try Self.authorize(caller)
         let mediaType = request.headers.mediaType
         guard let mediaType, Self.acceptedTypes.contains(mediaType) else {
@@ -31,16 +36,12 @@ struct MailController {
         return receipt.answer.response
     }
 
-    /// The largest mail answered on an event loop: parsing a bigger one there would hold up the
-    /// other connections of that loop, so the router's tasks take it.
-    static let largestClaimedMail = 256 * 1024
-
     /// Takes `POST /mail` over at its head when it has a key and its body type and length are
     /// acceptable; otherwise the router answers it.
     func claim(head: HTTPRequest) -> ClaimedRequest? {
         guard let mediaType = head.headerFields.mediaType, Self.acceptedTypes.contains(mediaType),
             let length = head.headerFields.contentLength,
-            length > 0, length <= min(services.configuration.maxMailBody, Self.largestClaimedMail)
+            length > 0, length <= min(services.configuration.maxMailBody, IngestShortcut.largestClaimedBody)
         else { return nil }
         let key = head.headerFields.bearerToken
         let envelope = Self.envelope(URI(head.path ?? "/mail"))
@@ -65,11 +66,13 @@ struct MailController {
                 } catch let problem as ProblemDetails {
                     respond { CompleteResponse(problem: problem) }
                 } catch {
-                    respond { CompleteResponse(problem: .unavailable("the key could not be checked; send the mail again")) }
+                    respond { CompleteResponse(problem: Self.keyCheckFailed) }
                 }
             }
         }
     }
+
+    private static let keyCheckFailed = ProblemDetails.unavailable("the key could not be checked; send the mail again")
 
     private static func authorize(_ caller: APIKeyRecord) throws(ProblemDetails) {
         guard caller.role == .ingest || caller.role == .admin else {
@@ -115,10 +118,23 @@ struct MailIngest {
     private static let checkGone = ProblemDetails(
         .serviceUnavailable, "a check this mail is addressed to was deleted meanwhile; send the mail again")
 
-    func ingest(raw: [UInt8], envelope: [String]) async throws -> MailReceipt {
+    func ingest(raw: [UInt8], envelope: [String]) async throws(ProblemDetails) -> MailReceipt {
         let mail = MailParser.parse(raw)
-        let recipients = MailRouting.recipients(envelope: envelope, mail: mail)
-        return try await ingest(mail, raw: raw, recipients: recipients, checks: try await checks(for: recipients))
+        return try await ingest(mail, raw: raw, recipients: MailRouting.recipients(envelope: envelope, mail: mail))
+    }
+
+    /// Looks up the checks, then stores. What goes wrong on our side (the database could not be
+    /// read or written) is a problem to send the mail again for.
+    private func ingest(_ mail: ParsedMail, raw: [UInt8], recipients: [String]) async throws(ProblemDetails)
+        -> MailReceipt
+    {
+        do {
+            return try await ingest(mail, raw: raw, recipients: recipients, checks: try await checks(for: recipients))
+        } catch let problem as ProblemDetails {
+            throw problem
+        } catch {
+            throw ProblemDetails.notStored(error, checkGone: Self.checkGone)
+        }
     }
 
     /// The same for a caller that cannot wait (an event loop): when every check the mail names is
@@ -132,13 +148,10 @@ struct MailIngest {
         else {
             Task {
                 let response: CompleteResponse
-                do {
-                    let checks = try await self.checks(for: recipients)
-                    response = try await ingest(mail, raw: raw, recipients: recipients, checks: checks).answer
-                } catch let problem as ProblemDetails {
-                    response = CompleteResponse(problem: problem)
+                do throws(ProblemDetails) {
+                    response = try await ingest(mail, raw: raw, recipients: recipients).answer
                 } catch {
-                    response = CompleteResponse(problem: .notStored(error, checkGone: Self.checkGone))
+                    response = CompleteResponse(problem: error)
                 }
                 respond { response }
             }
