@@ -73,7 +73,7 @@ final class PSAWorker: Service, Sendable {
         var operation = queued
         do {
             guard let context = try await load(operation) else { return }
-            await limiter.acquire(channelID: context.channel.record.id, perMinute: context.channel.kind.requestsPerMinute)
+            try await limiter.acquire(channelID: context.channel.record.id, perMinute: context.channel.kind.requestsPerMinute)
             // Counted before the call: a crash after the PSA acted must not look like a first try.
             operation.attempts += 1
             operation.updatedAt = .now
@@ -86,6 +86,9 @@ final class PSAWorker: Service, Sendable {
             let finished = operation
             try await database.pool.write { db in try finished.update(db) }
             metrics.psaOperation(step: operation.step, outcome: "sent")
+        } catch is CancellationError where operation.attempts == queued.attempts {
+            // Stopped while waiting for its turn: not an attempt; the step stays due.
+            return
         } catch let error as PSAError {
             await fail(operation, message: "\(error.kind.name): \(error.message)", permanent: error.isPermanent,
                        retryAfter: error.retryAfter)
@@ -371,7 +374,8 @@ extension PSAKind {
 actor ChannelRateLimiter {
     private var buckets: [String: (tokens: Double, updated: ContinuousClock.Instant)] = [:]
 
-    func acquire(channelID: String, perMinute: Int, cost: Double = 2) async {
+    /// Waits for the channel's turn; throws `CancellationError` when the wait is cancelled.
+    func acquire(channelID: String, perMinute: Int, cost: Double = 2) async throws {
         let rate = Double(perMinute) / 60
         let capacity = max(cost, rate * 5)
         while true {
@@ -388,8 +392,7 @@ actor ChannelRateLimiter {
             }
             buckets[channelID] = bucket
             let wait = (cost - bucket.tokens) / rate
-            // Cancelled (the server is stopping): go on rather than wait, or this loop would spin.
-            do { try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1)) } catch { return }
+            try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1))
         }
     }
 }
