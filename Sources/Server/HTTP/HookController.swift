@@ -45,13 +45,11 @@ struct HookController {
             case .notCached:
                 // The first delivery for a token since start (or since its check changed).
                 Task {
-                    do {
-                        guard let check = try await services.checks.check(token: token) else {
-                            return respond { CompleteResponse(problem: Self.noSuchCheck) }
-                        }
+                    do throws(ProblemDetails) {
+                        let check = try await findCheck(token: token)
                         receive(body, for: check, mediaType: mediaType, headers: head.headerFields, respond: respond)
                     } catch {
-                        respond { CompleteResponse(problem: Self.lookupFailed) }
+                        respond { CompleteResponse(problem: error) }
                     }
                 }
             }
@@ -124,8 +122,11 @@ struct HookController {
         return answer(try await services.store([result], checkGone: Self.noSuchCheck)).response
     }
 
-    private func findCheck(_ context: BasicRequestContext) async throws -> IngestCheck {
-        let token = context.parameters.get("token") ?? ""
+    private func findCheck(_ context: BasicRequestContext) async throws(ProblemDetails) -> IngestCheck {
+        try await findCheck(token: context.parameters.get("token") ?? "")
+    }
+
+    private func findCheck(token: String) async throws(ProblemDetails) -> IngestCheck {
         let check: IngestCheck?
         do {
             check = try await services.checks.check(token: token)

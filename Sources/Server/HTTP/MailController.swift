@@ -16,15 +16,7 @@ struct MailController {
     }
 
     @Sendable func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        guard let key = request.headers.bearerToken else { throw ProblemDetails.unauthorized }
-        let caller: APIKeyRecord?
-        do {
-            caller = try await services.keys.authenticate(key)
-        } catch {
-            throw Self.keyCheckFailed
-        }
-        guard let caller else { throw ProblemDetails.unauthorized }
-        try Self.authorize(caller)
+        try await authorize(key: request.headers.bearerToken)
         let mediaType = request.headers.mediaType
         guard let mediaType, Self.acceptedTypes.contains(mediaType) else {
             throw ProblemDetails.unsupportedMediaType(mediaType, accepted: "message/rfc822")
@@ -59,20 +51,29 @@ struct MailController {
             }
             // A key not seen since start: look it up first.
             Task {
-                do {
-                    guard let caller = try await services.keys.authenticate(key) else { throw ProblemDetails.unauthorized }
-                    try Self.authorize(caller)
+                do throws(ProblemDetails) {
+                    try await authorize(key: key)
                     ingest.ingest(raw: raw, envelope: envelope, respond: respond)
-                } catch let problem as ProblemDetails {
-                    respond { CompleteResponse(problem: problem) }
                 } catch {
-                    respond { CompleteResponse(problem: Self.keyCheckFailed) }
+                    respond { CompleteResponse(problem: error) }
                 }
             }
         }
     }
 
-    private static let keyCheckFailed = ProblemDetails.unavailable("the key could not be checked; send the mail again")
+    /// Whether the key may post mail: a problem when it is missing, unknown, of the wrong role, or
+    /// could not be looked up.
+    private func authorize(key: String?) async throws(ProblemDetails) {
+        guard let key else { throw ProblemDetails.unauthorized }
+        let caller: APIKeyRecord?
+        do {
+            caller = try await services.keys.authenticate(key)
+        } catch {
+            throw ProblemDetails.unavailable("the key could not be checked; send the mail again")
+        }
+        guard let caller else { throw ProblemDetails.unauthorized }
+        try Self.authorize(caller)
+    }
 
     private static func authorize(_ caller: APIKeyRecord) throws(ProblemDetails) {
         guard caller.role == .ingest || caller.role == .admin else {
