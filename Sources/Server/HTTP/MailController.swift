@@ -124,20 +124,6 @@ struct MailIngest {
         return try await ingest(mail, raw: raw, recipients: MailRouting.recipients(envelope: envelope, mail: mail))
     }
 
-    /// Looks up the checks, then stores. What goes wrong on our side (the database could not be
-    /// read or written) is a problem to send the mail again for.
-    private func ingest(_ mail: ParsedMail, raw: [UInt8], recipients: [String]) async throws(ProblemDetails)
-        -> MailReceipt
-    {
-        do {
-            return try await ingest(mail, raw: raw, recipients: recipients, checks: try await checks(for: recipients))
-        } catch let problem as ProblemDetails {
-            throw problem
-        } catch {
-            throw ProblemDetails.notStored(error, checkGone: Self.checkGone)
-        }
-    }
-
     /// The same for a caller that cannot wait (an event loop): when every check the mail names is
     /// cached and it names one, the results go to the writer and `respond` is called from its
     /// thread; otherwise the rest runs as a task.
@@ -189,22 +175,32 @@ struct MailIngest {
         }
     }
 
-    private func ingest(_ mail: ParsedMail, raw: [UInt8], recipients: [String], checks: [IngestCheck]) async throws
+    /// Looks up the checks, then stores (an unmatched mail is kept for assigning). What goes wrong
+    /// on our side (the database could not be read or written) is a problem to send the mail again for.
+    private func ingest(_ mail: ParsedMail, raw: [UInt8], recipients: [String]) async throws(ProblemDetails)
         -> MailReceipt
     {
-        var receipt = MailReceipt()
-        if checks.isEmpty {
-            receipt.unmatched = try await services.database.pool.write { db in
-                try UnmatchedMailRecord.insert(
-                    receivedAt: services.configuration.clock(), sender: mail.from.first?.address ?? "", recipients: recipients,
-                    subject: mail.subject, messageID: mail.messageID, raw: kept(raw), rawSize: raw.count, in: db)
+        do {
+            let checks = try await checks(for: recipients)
+            var receipt = MailReceipt()
+            if checks.isEmpty {
+                receipt.unmatched = try await services.database.pool.write { db in
+                    try UnmatchedMailRecord.insert(
+                        receivedAt: services.configuration.clock(), sender: mail.from.first?.address ?? "",
+                        recipients: recipients, subject: mail.subject, messageID: mail.messageID, raw: kept(raw),
+                        rawSize: raw.count, in: db)
+                }
+                return receipt
             }
+            let pending = results(for: checks, mail: mail, raw: raw, receipt: &receipt)
+            guard !pending.isEmpty else { return receipt }
+            record(try await services.store(pending, checkGone: Self.checkGone), in: &receipt)
             return receipt
+        } catch let problem as ProblemDetails {
+            throw problem
+        } catch {
+            throw ProblemDetails.notStored(error, checkGone: Self.checkGone)
         }
-        let pending = results(for: checks, mail: mail, raw: raw, receipt: &receipt)
-        guard !pending.isEmpty else { return receipt }
-        record(try await services.store(pending, checkGone: Self.checkGone), in: &receipt)
-        return receipt
     }
 
     /// The results for the checks that take results; paused ones are noted in the receipt.
