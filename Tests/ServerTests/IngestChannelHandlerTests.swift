@@ -125,6 +125,25 @@ struct IngestChannelHandlerTests {
         return nil
     }
 
+    /// Sends a claimed request, lets `interrupt` happen while its answer is owed, and counts what
+    /// the framework saw of it before the answer and after; returns those counts and the answer.
+    func interruptWhileAnswering(
+        body: String, seen: (EventRecorder) -> Int,
+        _ interrupt: (NIOAsyncTestingChannel) -> Void
+    ) async throws -> (before: Int, after: Int, answer: (head: HTTPResponse, body: String)) {
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let channel = try await makeChannel(pending, recorder: recorder)
+        try await send(channel, "/claimed", body: body)
+        interrupt(channel)
+        await channel.testingEventLoop.run()
+        let before = seen(recorder)
+        pending.completeFirst()
+        let answer = try await nextAnswer(channel)
+        await channel.testingEventLoop.run()
+        return (before, seen(recorder), answer)
+    }
+
     @Test func claimedRequestIsAnsweredHereWithItsWholeBody() async throws {
         let pending = PendingAnswers()
         let channel = try await makeChannel(pending)
@@ -200,33 +219,23 @@ struct IngestChannelHandlerTests {
     }
 
     @Test func aClientThatStopsSendingStillGetsItsAnswer() async throws {
-        let pending = PendingAnswers()
-        let recorder = EventRecorder()
-        let channel = try await makeChannel(pending, recorder: recorder)
-        try await send(channel, "/claimed", body: "last report")
         // The client half-closes after its request; the framework ends the connection on hearing it.
-        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        await channel.testingEventLoop.run()
-        #expect(recorder.inputClosedEvents.withLock { $0 } == 0)
-        pending.completeFirst()
-        #expect(try await nextAnswer(channel).body.contains("last report"))
-        await channel.testingEventLoop.run()
-        #expect(recorder.inputClosedEvents.withLock { $0 } == 1)
+        let seen = try await interruptWhileAnswering(body: "last report", seen: { $0.inputClosedEvents.withLock { $0 } }) { channel in
+            channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+        #expect(seen.before == 0)
+        #expect(seen.answer.body.contains("last report"))
+        #expect(seen.after == 1)
     }
 
     @Test func aMalformedRequestAfterAClaimedOneWaitsForItsAnswer() async throws {
-        let pending = PendingAnswers()
-        let recorder = EventRecorder()
-        let channel = try await makeChannel(pending, recorder: recorder)
-        try await send(channel, "/claimed", body: "stored")
         // The decoder's error for the next request: the framework answers it 400 and closes.
-        channel.pipeline.fireErrorCaught(MalformedRequest())
-        await channel.testingEventLoop.run()
-        #expect(recorder.errors.withLock { $0 } == 0, "the 400 and the close must not overtake the claimed answer")
-        pending.completeFirst()
-        #expect(try await nextAnswer(channel).head.status == .accepted)
-        await channel.testingEventLoop.run()
-        #expect(recorder.errors.withLock { $0 } == 1)
+        let seen = try await interruptWhileAnswering(body: "stored", seen: { $0.errors.withLock { $0 } }) { channel in
+            channel.pipeline.fireErrorCaught(MalformedRequest())
+        }
+        #expect(seen.before == 0, "the 400 and the close must not overtake the claimed answer")
+        #expect(seen.answer.head.status == .accepted)
+        #expect(seen.after == 1)
     }
 
     @Test func aBodyThatNeverCompletesIsDroppedUnanswered() async throws {
