@@ -34,9 +34,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
     let dates = HTTPDateCache()
     let application = Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: [IngestChannelHandler(claim: shortcut.claim, metrics: metrics, dates: dates)])),
+        server: .ingestHTTP1 { IngestChannelHandler(claim: shortcut.claim, metrics: metrics, dates: dates) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         // The server is stopped before these (ServiceGroup stops in reverse order), so every
         // request in flight has handed its result to the writer before the writer drains and stops.

@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import Synchronization
 import Testing
 
@@ -65,7 +67,7 @@ struct IngestChannelHandlerTests {
 
     /// Counts the socket reads that pass the handler towards the socket.
     final class ReadCounter: ChannelOutboundHandler, Sendable {
-        typealias OutboundIn = HTTPResponsePart
+        typealias OutboundIn = HTTPServerResponsePart
         let reads = Mutex(0)
 
         func read(context: ChannelHandlerContext) {
@@ -74,7 +76,8 @@ struct IngestChannelHandlerTests {
         }
     }
 
-    /// A channel whose handler claims `POST /claimed…` and leaves everything else to the router.
+    /// A channel whose handler claims `POST /claimed…` and leaves everything else to the router,
+    /// between the HTTP/1 parser's place and the conversion to HTTP types, as in the server.
     func makeChannel(
         _ pending: PendingAnswers, recorder: EventRecorder = EventRecorder(), reads: ReadCounter = ReadCounter()
     ) async throws -> NIOAsyncTestingChannel {
@@ -82,37 +85,38 @@ struct IngestChannelHandlerTests {
             try channel.pipeline.syncOperations.addHandler(reads)
             let handler = IngestChannelHandler(
                 claim: { head in
-                    guard head.path?.hasPrefix("/claimed") == true else { return nil }
+                    guard head.uri.hasPrefix("/claimed") else { return nil }
                     return ClaimedRequest(route: "/claimed") { body, respond in pending.add(body: body, respond: respond) }
                 },
                 metrics: ServerMetrics(), dates: HTTPDateCache())
             try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try channel.pipeline.syncOperations.addHandler(recorder)
         }
     }
 
     func send(
-        _ channel: NIOAsyncTestingChannel, _ path: String, body: String = "", headers: HTTPFields = [:]
+        _ channel: NIOAsyncTestingChannel, _ path: String, body: String = "", headers: HTTPHeaders = [:]
     ) async throws {
-        var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: path, headerFields: headers)
-        head.headerFields[.contentLength] = String(body.utf8.count)
-        try await channel.writeInbound(HTTPRequestPart.head(head))
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
+        head.headers.add(name: "Content-Length", value: String(body.utf8.count))
+        try await channel.writeInbound(HTTPServerRequestPart.head(head))
         // In two pieces, as a body may arrive.
         let half = body.index(body.startIndex, offsetBy: body.count / 2)
         for piece in [body[..<half], body[half...]] where !piece.isEmpty {
-            try await channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: String(piece))))
+            try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: String(piece))))
         }
-        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        try await channel.writeInbound(HTTPServerRequestPart.end(nil))
     }
 
     /// The next answer written: its head and its body.
-    func nextAnswer(_ channel: NIOAsyncTestingChannel) async throws -> (head: HTTPResponse, body: String) {
-        guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self),
-            case .body(let body) = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self),
-            case .end = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self)
+    func nextAnswer(_ channel: NIOAsyncTestingChannel) async throws -> (head: HTTPResponseHead, body: String) {
+        guard case .head(let head) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self),
+            case .body(.byteBuffer(let body)) = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self),
+            case .end = try await channel.waitForOutboundWrite(as: HTTPServerResponsePart.self)
         else {
             Issue.record("an answer is a head, one body part and an end")
-            return (HTTPResponse(status: .internalServerError), "")
+            return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
         }
         return (head, String(buffer: body))
     }
@@ -130,7 +134,7 @@ struct IngestChannelHandlerTests {
     func interruptWhileAnswering(
         body: String, seen: (EventRecorder) -> Int,
         _ interrupt: (NIOAsyncTestingChannel) -> Void
-    ) async throws -> (before: Int, after: Int, answer: (head: HTTPResponse, body: String)) {
+    ) async throws -> (before: Int, after: Int, answer: (head: HTTPResponseHead, body: String)) {
         let pending = PendingAnswers()
         let recorder = EventRecorder()
         let channel = try await makeChannel(pending, recorder: recorder)
@@ -153,9 +157,10 @@ struct IngestChannelHandlerTests {
         pending.completeFirst()
         let answer = try await nextAnswer(channel)
         #expect(answer.head.status == .accepted)
-        #expect(answer.head.headerFields[.contentType] == "application/json")
-        #expect(answer.head.headerFields[.contentLength] == String(answer.body.utf8.count))
-        #expect(answer.head.headerFields[.date]?.hasSuffix(" GMT") == true)
+        #expect(answer.head.version == .http1_1)
+        #expect(answer.head.headers["content-type"] == ["application/json"])
+        #expect(answer.head.headers["content-length"] == [String(answer.body.utf8.count)])
+        #expect(answer.head.headers.first(name: "date")?.hasSuffix(" GMT") == true)
         #expect(answer.body == #"{"body":"{\"status\":\"ok\",\"text\":\"all done\"}"}"#)
     }
 
@@ -242,9 +247,8 @@ struct IngestChannelHandlerTests {
         let pending = PendingAnswers()
         let recorder = EventRecorder()
         let channel = try await makeChannel(pending, recorder: recorder)
-        var head = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/claimed")
-        head.headerFields[.contentLength] = "10"
-        try await channel.writeInbound(HTTPRequestPart.head(head))
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/claimed", headers: ["Content-Length": "10"])
+        try await channel.writeInbound(HTTPServerRequestPart.head(head))
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         channel.pipeline.fireErrorCaught(MalformedRequest())
         await channel.testingEventLoop.run()
@@ -256,7 +260,7 @@ struct IngestChannelHandlerTests {
     @Test func afterARoutedConnectionCloseNothingMoreIsClaimed() async throws {
         let pending = PendingAnswers()
         let channel = try await makeChannel(pending)
-        try await send(channel, "/rpc", headers: [.connection: "close"])
+        try await send(channel, "/rpc", headers: ["Connection": "close"])
         #expect(try await routedPath(channel) == "/rpc")
         try await channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
         try await channel.writeOutbound(HTTPResponsePart.end(nil))
@@ -265,37 +269,42 @@ struct IngestChannelHandlerTests {
         #expect(try await routedPath(channel) == "/claimed")
     }
 
-    @Test func theSocketIsNotReadWhileAnAnswerIsOwed() async throws {
+    @Test func theSocketIsNotReadWhileARequestIsHeld() async throws {
         let pending = PendingAnswers()
         let recorder = EventRecorder()
         let reads = ReadCounter()
         let channel = try await makeChannel(pending, recorder: recorder, reads: reads)
         try await send(channel, "/claimed-1", body: "one")
-        try await send(channel, "/claimed-2", body: "two")
-        let readsBefore = reads.reads.withLock { $0 }
+        var readsBefore = reads.reads.withLock { $0 }
         channel.read()
         await channel.testingEventLoop.run()
-        #expect(reads.reads.withLock { $0 } == readsBefore, "a read while answering must wait")
+        #expect(reads.reads.withLock { $0 } == readsBefore + 1, "an owed answer alone does not stop reading")
+        try await send(channel, "/claimed-2", body: "two")
+        readsBefore = reads.reads.withLock { $0 }
+        channel.read()
+        await channel.testingEventLoop.run()
+        #expect(reads.reads.withLock { $0 } == readsBefore, "a read while a request is held must wait")
         let completesBefore = recorder.readCompletes.withLock { $0 }
         pending.completeFirst()
         #expect(try await nextAnswer(channel).body.contains("one"))
         await channel.testingEventLoop.run()
-        // The second request was held and is now claimed and complete: reading still waits.
+        // The held request is now claimed and complete, and nothing else is held: the read goes out.
         #expect(pending.bodies == ["two"])
-        #expect(reads.reads.withLock { $0 } == readsBefore)
         #expect(recorder.readCompletes.withLock { $0 } == completesBefore + 1, "replayed parts end with a read complete")
+        #expect(reads.reads.withLock { $0 } == readsBefore + 1, "the held read goes out once nothing is held")
         pending.completeFirst()
         #expect(try await nextAnswer(channel).body.contains("two"))
-        await channel.testingEventLoop.run()
-        #expect(reads.reads.withLock { $0 } == readsBefore + 1, "the held read goes out once nothing is owed")
     }
 
     @Test func theShortcutTakesIngestInItsCommonFormOnly() async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }
         let shortcut = server.app.ingestShortcut
-        func claims(_ path: String, _ fields: HTTPFields, method: HTTPRequest.Method = .post) -> Bool {
-            shortcut.claim(HTTPRequest(method: method, scheme: nil, authority: nil, path: path, headerFields: fields)) != nil
+        func claims(
+            _ path: String, _ fields: HTTPFields, method: HTTPMethod = .POST, version: HTTPVersion = .http1_1
+        ) -> Bool {
+            let headers = HTTPHeaders(fields.map { ($0.name.rawName, $0.value) })
+            return shortcut.claim(HTTPRequestHead(version: version, method: method, uri: path, headers: headers)) != nil
         }
         func fields(_ base: HTTPFields, _ name: HTTPField.Name, _ value: String) -> HTTPFields {
             var fields = base
@@ -308,7 +317,8 @@ struct IngestChannelHandlerTests {
         #expect(claims("/hooks/abc", fields(hook, .connection, "Keep-Alive")))
         #expect(claims("/hooks/abc", [.contentLength: "0"]), "an untyped, empty body is a webhook too")
         #expect(claims("/hooks/abc", [.contentType: "text/plain", .contentLength: String(256 * 1024)]))
-        #expect(!claims("/hooks/abc", hook, method: .get))
+        #expect(!claims("/hooks/abc", hook, method: .GET))
+        #expect(!claims("/hooks/abc", hook, version: .http1_0), "HTTP/1.0 closes after the answer unless asked not to")
         #expect(!claims("/hooks/abc/success", hook), "the status route stays with the router")
         #expect(!claims("/hooks/", hook))
         #expect(!claims("/hooks/abc/", hook))
@@ -329,5 +339,23 @@ struct IngestChannelHandlerTests {
         #expect(!claims("/mail", [.contentType: "message/rfc822", .contentLength: "0", .authorization: "Bearer cbk_x"]))
         #expect(!claims("/mail", [.contentType: "message/rfc822", .contentLength: String(256 * 1024 + 1)]))
         #expect(!claims("/mail", [.contentType: "application/json", .contentLength: "3000"]))
+    }
+
+    @Test func headersReadTheSameFromTheParserAndFromHTTPTypes() {
+        let fields: HTTPFields = [
+            .contentType: "Application/JSON; charset=utf-8", .contentLength: "42", .authorization: "bearer  cbk_key ",
+            HTTPField.Name("Idempotency-Key")!: "run-1", HTTPField.Name("Idempotency-Key")!: "run-2",
+        ]
+        let headers = HTTPHeaders([
+            ("CONTENT-TYPE", "Application/JSON; charset=utf-8"), ("content-length", "42"), ("Authorization", "bearer  cbk_key "),
+            ("idempotency-key", "run-1"), ("Idempotency-Key", "run-2"),
+        ])
+        for reading in [fields as any IngestHeaders, headers as any IngestHeaders] {
+            #expect(reading.mediaType == "application/json")
+            #expect(reading.contentLength == 42)
+            #expect(reading.bearerToken == "cbk_key")
+            #expect(reading.value(.idempotencyKey) == "run-1, run-2", "repeated fields are one list")
+            #expect(reading.value(.expect) == nil)
+        }
     }
 }

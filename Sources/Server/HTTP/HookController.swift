@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import Storage
 
 /// `POST /hooks/{token}` and `GET|POST /hooks/{token}/{status}` (SPEC §3).
@@ -28,18 +29,18 @@ struct HookController {
 
     /// Takes `POST /hooks/{token}` over at its head when its body type and length are acceptable;
     /// otherwise the router answers it.
-    func claim(token: String, head: HTTPRequest) -> ClaimedRequest? {
-        guard let length = head.headerFields.contentLength,
+    func claim(token: String, head: HTTPRequestHead) -> ClaimedRequest? {
+        guard let length = head.headers.contentLength,
             length <= min(services.configuration.maxHookBody, IngestShortcut.largestClaimedBody)
         else {
             return nil
         }
-        let mediaType = head.headerFields.mediaType
+        let mediaType = head.headers.mediaType
         do { try Self.acceptBodyType(mediaType) } catch { return nil }
         return ClaimedRequest(route: "/hooks/{token}") { body, respond in
             switch services.checks.cached(token: token) {
             case .check(let check):
-                receive(body, for: check, mediaType: mediaType, headers: head.headerFields, respond: respond)
+                receive(body, for: check, mediaType: mediaType, headers: head.headers, respond: respond)
             case .noCheck:
                 respond { CompleteResponse(problem: Self.noSuchCheck) }
             case .notCached:
@@ -47,7 +48,7 @@ struct HookController {
                 Task {
                     do throws(ProblemDetails) {
                         let check = try await findCheck(token: token)
-                        receive(body, for: check, mediaType: mediaType, headers: head.headerFields, respond: respond)
+                        receive(body, for: check, mediaType: mediaType, headers: head.headers, respond: respond)
                     } catch {
                         respond { CompleteResponse(problem: error) }
                     }
@@ -58,7 +59,7 @@ struct HookController {
 
     /// Decides a claimed delivery's result and hands it to the writer, which completes the answer.
     private func receive(
-        _ body: ByteBuffer, for check: IngestCheck, mediaType: String?, headers: HTTPFields,
+        _ body: ByteBuffer, for check: IngestCheck, mediaType: String?, headers: HTTPHeaders,
         respond: @escaping ClaimedRequest.Respond
     ) {
         guard check.enabled else { return respond { Self.pausedAnswer(check) } }
@@ -81,7 +82,7 @@ struct HookController {
 
     /// The result a webhook body gives: its explicit status, or the check's rules' decision.
     private func newResult(
-        for check: IngestCheck, mediaType: String?, headers: HTTPFields, body: ByteBufferView
+        for check: IngestCheck, mediaType: String?, headers: some IngestHeaders, body: ByteBufferView
     ) throws(ProblemDetails) -> NewResult {
         var report = try WebhookReport(
             body: body, declaredJSON: mediaType.map(Self.isJSON) ?? false, sniffJSON: mediaType == nil)
@@ -169,10 +170,8 @@ struct HookController {
     }
 
     /// The `Idempotency-Key` header, which identifies a delivery across retries.
-    static func idempotencyKey(_ headers: HTTPFields) throws(ProblemDetails) -> String? {
-        guard let value = headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value else {
-            return nil
-        }
+    static func idempotencyKey(_ headers: some IngestHeaders) throws(ProblemDetails) -> String? {
+        guard let value = headers.value(.idempotencyKey) else { return nil }
         let key = String(value.trimmingBlanks())
         guard !key.isEmpty, key.utf8.count <= 255 else {
             throw ProblemDetails.badRequest("Idempotency-Key must be 1 to 255 characters", field: "Idempotency-Key")

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// An ingest request taken over at its head, to be answered without the router.
 struct ClaimedRequest: Sendable {
@@ -28,13 +28,13 @@ struct IngestShortcut: Sendable {
     /// would hold up the loop's other connections, so the router's tasks take it.
     static let largestClaimedBody = 256 * 1024
 
-    func claim(_ head: HTTPRequest) -> ClaimedRequest? {
-        let fields = head.headerFields
-        guard head.method == .post, let target = head.path,
-            fields[.transferEncoding] == nil, fields[.expect] == nil,
-            fields[.connection].map({ $0.lowercased() == "keep-alive" }) ?? true
+    func claim(_ head: HTTPRequestHead) -> ClaimedRequest? {
+        let headers = head.headers
+        guard head.method == .POST, head.version == .http1_1,
+            headers.value(.transferEncoding) == nil, headers.value(.expect) == nil,
+            headers.value(.connection).map({ $0.lowercased() == "keep-alive" }) ?? true
         else { return nil }
-        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        let path = head.uri.utf8.prefix { $0 != UInt8(ascii: "?") }
         if path.elementsEqual("/mail".utf8) { return mail.claim(head: head) }
         let prefix = "/hooks/".utf8
         guard path.starts(with: prefix) else { return nil }
@@ -44,20 +44,21 @@ struct IngestShortcut: Sendable {
     }
 }
 
-/// Sits in each connection's pipeline in front of the framework's request handling and answers
-/// the requests it is given a claim for right on the connection's event loop: the body is
+/// Sits in each connection's pipeline right after the HTTP/1 parser (`IngestHTTP1Channel`) and
+/// answers the requests it is given a claim for right on the connection's event loop: the body is
 /// gathered here, the result goes to the writer, and the writer's completion writes the answer.
-/// A request served by the router instead crosses from the event loop to a task and back several
-/// times; at thousands of requests per second those hand-offs cost more than the ingest itself.
+/// A request served by the router instead is converted to HTTP types and crosses from the event
+/// loop to a task and back several times; at thousands of requests per second those steps cost
+/// more than the ingest itself.
 ///
 /// Answers leave in request order: while the router owes an answer, later requests go to the
-/// router too, and while this handler owes one, later requests wait here (and the socket is not
-/// read) until it is written.
+/// router too, and while this handler owes one, later requests wait here (and, once one waits,
+/// the socket is not read) until it is written.
 final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum Receiving {
         /// Between requests.
@@ -72,12 +73,12 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// What reached the handler while it owed an answer, kept in order for after the answer.
     private enum Held {
-        case part(HTTPRequestPart)
+        case part(HTTPServerRequestPart)
         case event(Any)
         case error(any Error)
     }
 
-    private let claim: @Sendable (HTTPRequest) -> ClaimedRequest?
+    private let claim: @Sendable (HTTPRequestHead) -> ClaimedRequest?
     private let metrics: ServerMetrics
     private let dates: HTTPDateCache
     private var receiving = Receiving.nothing
@@ -90,7 +91,7 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var readRequested = false
 
     /// `claim` decides at each request head (`IngestShortcut.claim`); nil leaves it to the router.
-    init(claim: @escaping @Sendable (HTTPRequest) -> ClaimedRequest?, metrics: ServerMetrics, dates: HTTPDateCache) {
+    init(claim: @escaping @Sendable (HTTPRequestHead) -> ClaimedRequest?, metrics: ServerMetrics, dates: HTTPDateCache) {
         self.claim = claim
         self.metrics = metrics
         self.dates = dates
@@ -105,11 +106,11 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
-    private func receive(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, receiving) {
         case (.head(let head), .nothing):
             if routedAwaitingAnswer == 0, !closing, let claimed = claim(head) {
-                receiving = .claimed(claimed, body: context.channel.allocator.buffer(capacity: head.headerFields.contentLength ?? 0))
+                receiving = .claimed(claimed, body: context.channel.allocator.buffer(capacity: head.headers.contentLength ?? 0))
             } else {
                 route(part, context: context)
             }
@@ -132,12 +133,12 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
-    private func route(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func route(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             routedAwaitingAnswer += 1
             receiving = .routed
-            if head.headerFields[.connection]?.lowercased() == "close" { closing = true }
+            if !head.isKeepAlive { closing = true }
         case .body: break
         case .end: receiving = .nothing
         }
@@ -147,11 +148,15 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func send(_ response: CompleteResponse, for claimed: ClaimedRequest, context: ChannelHandlerContext) {
         guard isAnswering else { return }  // one answer per claimed request
         metrics.request(route: claimed.route, statusCode: response.status.code)
-        var headers = response.headers
-        headers[.contentLength] = String(response.body.count)
-        headers[.date] = dates.current()
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: response.status, headerFields: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: response.body))), promise: nil)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 2)
+        for field in response.headers { headers.add(name: field.name.canonicalName, value: field.value) }
+        headers.add(name: "content-length", value: String(response.body.count))
+        headers.add(name: "date", value: dates.current())
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status.code), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         receiving = .nothing
         // What arrived meanwhile, in order, until a request is claimed and complete again.
@@ -169,15 +174,17 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         // The framework hands what it was given on to its request stream at the end of a read.
         if replayedParts { context.fireChannelReadComplete() }
-        if readRequested, !isAnswering {
+        if readRequested, !isHolding {
             readRequested = false
             context.read()
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        // No more of the socket while an answer is owed: later requests would only pile up here.
-        if isAnswering {
+        // No more of the socket while requests are held: they would only pile up here. Reading
+        // on while an answer is merely owed costs nothing when the client waits for it (the usual
+        // case), whereas pausing and resuming the socket costs two system calls per request.
+        if isHolding {
             readRequested = true
         } else {
             context.read()
@@ -227,6 +234,9 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if case .answering = receiving { return true }
         return false
     }
+
+    /// Something arrived while answering and waits for the answer to be written.
+    private var isHolding: Bool { isAnswering && !held.isEmpty }
 
     private var isOwingAnswer: Bool {
         switch receiving {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import MailParser
+import NIOHTTP1
 import Storage
 
 /// `POST /mail`: a raw message from a mail relay, routed to checks by recipient (SPEC §3).
@@ -30,13 +31,13 @@ struct MailController {
 
     /// Takes `POST /mail` over at its head when it has a key and its body type and length are
     /// acceptable; otherwise the router answers it.
-    func claim(head: HTTPRequest) -> ClaimedRequest? {
-        guard let mediaType = head.headerFields.mediaType, Self.acceptedTypes.contains(mediaType),
-            let length = head.headerFields.contentLength,
+    func claim(head: HTTPRequestHead) -> ClaimedRequest? {
+        guard let mediaType = head.headers.mediaType, Self.acceptedTypes.contains(mediaType),
+            let length = head.headers.contentLength,
             length > 0, length <= min(services.configuration.maxMailBody, IngestShortcut.largestClaimedBody)
         else { return nil }
-        let key = head.headerFields.bearerToken
-        let envelope = Self.envelope(URI(head.path ?? "/mail"))
+        let key = head.headers.bearerToken
+        let envelope = Self.envelope(URI(head.uri))
         return ClaimedRequest(route: "/mail") { body, respond in
             let ingest = MailIngest(services: services)
             let raw = Array(body.readableBytesView)

@@ -1,6 +1,8 @@
 import Foundation
 import CheckBridgeCore
+import HTTPTypes
 import Hummingbird
+import NIOHTTP1
 
 /// An RFC 9457 problem: every error CheckBridge answers outside `/rpc`.
 struct ProblemDetails: Error, HTTPResponseError, Sendable {
@@ -88,10 +90,58 @@ extension Response {
     }
 }
 
-extension HTTPFields {
+/// The request headers ingest reads, by the same rules whether the router's `HTTPFields` or the
+/// event loop's `HTTPHeaders` (`IngestChannelHandler`) carry them.
+enum IngestHeader {
+    case authorization, connection, contentLength, contentType, expect, idempotencyKey, transferEncoding
+
+    var field: HTTPField.Name {
+        switch self {
+        case .authorization: .authorization
+        case .connection: .connection
+        case .contentLength: .contentLength
+        case .contentType: .contentType
+        case .expect: .expect
+        case .idempotencyKey: Self.idempotencyKeyField
+        case .transferEncoding: .transferEncoding
+        }
+    }
+
+    /// The name in lower case, as `HTTPField.Name.canonicalName` spells it.
+    var canonicalName: String { field.canonicalName }
+
+    private static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
+}
+
+protocol IngestHeaders {
+    /// The header's value; several fields of that name are joined with ", " (RFC 9110 §5.3).
+    func value(_ name: IngestHeader) -> String?
+}
+
+extension HTTPFields: IngestHeaders {
+    func value(_ name: IngestHeader) -> String? { self[name.field] }
+}
+
+extension HTTPHeaders: IngestHeaders {
+    func value(_ name: IngestHeader) -> String? {
+        // A scan without the array `self[name]` builds: it runs for every ingest request.
+        let canonical = name.canonicalName
+        var found: String?
+        for (fieldName, fieldValue) in self where fieldName.utf8.count == canonical.utf8.count {
+            let matches = fieldName.utf8.elementsEqual(canonical.utf8) { byte, lower in
+                (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
+            }
+            guard matches else { continue }
+            found = found.map { "\($0), \(fieldValue)" } ?? fieldValue
+        }
+        return found
+    }
+}
+
+extension IngestHeaders {
     /// The media type of the body, lower-cased and without parameters; nil when the header is absent.
     var mediaType: String? {
-        guard let value = self[.contentType] else { return nil }
+        guard let value = value(.contentType) else { return nil }
         // Runs on every ingest request: a byte scan rather than Foundation's trimming, and the
         // header's own string when it is already a bare lower-case type (the usual case).
         let isBare = !value.utf8.contains { byte in
@@ -112,7 +162,7 @@ extension HTTPFields {
     /// The API key of an `Authorization: Bearer …` header: the scheme in any case, a space, the key.
     /// Read byte by byte, since every mail relay request and RPC call starts with it.
     var bearerToken: String? {
-        guard let value = self[.authorization] else { return nil }
+        guard let value = value(.authorization) else { return nil }
         let scheme = "bearer ".utf8
         let utf8 = value.utf8
         guard utf8.count > scheme.count,
@@ -126,7 +176,7 @@ extension HTTPFields {
 
     /// The declared body length; nil when absent or not a number.
     var contentLength: Int? {
-        self[.contentLength].flatMap { Int($0) }
+        value(.contentLength).flatMap { Int($0) }
     }
 }
 
