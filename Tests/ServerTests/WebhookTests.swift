@@ -4,7 +4,10 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
+import Storage
 import Testing
+
+@testable import Server
 
 /// `POST /hooks/{token}` and `/hooks/{token}/{status}` (SPEC §3).
 @Suite("Webhooks")
@@ -21,6 +24,16 @@ struct WebhookTests {
     }
 
     static let json: HTTPFields = [.contentType: "application/json"]
+
+    @Test(arguments: [nil, 0, 12] as [Int?])
+    func storedAnswerIsTheSerializedSummary(ruleIndex: Int?) {
+        let result = NewResult(
+            checkID: #"chk_"quoted"\slash"#, status: .warning, source: .webhook,
+            receivedAt: Timestamp(milliseconds: 1_795_000_000_999), ruleIndex: ruleIndex)
+        let record = ResultRecord(rowID: 4_711, result: result)
+        let tree: JSONValue = ["results": [record.summaryJSON]]
+        #expect(String(decoding: record.storedAnswerJSON, as: UTF8.self) == tree.serializedString())
+    }
 
     @Test(arguments: Transport.allCases)
     func explicitStatusIsStoredAndListed(_ transport: Transport) async throws {

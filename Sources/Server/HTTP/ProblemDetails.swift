@@ -66,9 +66,14 @@ struct CompleteResponse: Sendable {
     var body: [UInt8]
 
     init(json value: JSONValue, status: HTTPResponse.Status = .ok) {
+        self.init(serializedJSON: value.serialized(), status: status)
+    }
+
+    /// A JSON body already serialized.
+    init(serializedJSON body: [UInt8], status: HTTPResponse.Status) {
         self.status = status
         self.headers = [.contentType: "application/json"]
-        self.body = value.serialized()
+        self.body = body
     }
 
     init(problem: ProblemDetails) {

@@ -8,10 +8,15 @@ import Synchronization
 /// each count their own traffic.
 final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
-    private let resultCounters: [String: Counter]
+    private let resultCounters: [StatusSource: Counter]
     private let duplicateCounter: Counter
     private let batchCounter: Counter
     private let batchSize: ValueHistogram
+    private struct StatusSource: Hashable {
+        var status: CheckStatus
+        var source: ResultSource
+    }
+
     private struct RouteStatus: Hashable {
         var route: String
         var status: Int
@@ -25,10 +30,10 @@ final class ServerMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        var counters: [String: Counter] = [:]
+        var counters: [StatusSource: Counter] = [:]
         for status in CheckStatus.allCases {
             for source in ResultSource.allCases {
-                counters["\(status.rawValue)/\(source.rawValue)"] = registry.makeCounter(
+                counters[StatusSource(status: status, source: source)] = registry.makeCounter(
                     descriptor: Self.name("results", unit: "total", help: "Results stored, by status and source"),
                     labels: [("status", status.rawValue), ("source", source.rawValue)])
             }
@@ -55,7 +60,7 @@ final class ServerMetrics: Sendable {
     }
 
     func resultStored(status: CheckStatus, source: ResultSource) {
-        resultCounters["\(status.rawValue)/\(source.rawValue)"]?.increment()
+        resultCounters[StatusSource(status: status, source: source)]?.increment()
     }
 
     func duplicateDelivery() {
