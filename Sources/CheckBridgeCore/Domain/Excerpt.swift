@@ -8,7 +8,7 @@ public enum Excerpt {
     /// Works on Unicode scalars, not grapheme clusters: it runs for every result stored, and
     /// splitting a long body into `Character`s costs more than everything else ingest does with it.
     public static func make(_ text: String, limit: Int = length) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return makeASCII(text, limit: limit) }
+        if let ascii = makeASCII(text, limit: limit) { return ascii }
         var output = String.UnicodeScalarView()
         var count = 0
         var pendingSpace = false
@@ -35,13 +35,15 @@ public enum Excerpt {
         return String(output)
     }
 
-    /// `make` for pure ASCII, the usual report: one byte is one character, so the bytes are folded
-    /// into a buffer and decoded once.
-    private static func makeASCII(_ text: String, limit: Int) -> String {
+    /// `make` for text that is ASCII as far as the excerpt reaches, the usual report: one byte is
+    /// one character, so the bytes are folded into a buffer and decoded once. Nil at the first
+    /// other byte before the cut; what lies after the cut is not read at all.
+    private static func makeASCII(_ text: String, limit: Int) -> String? {
         var output: [UInt8] = []
         output.reserveCapacity(min(text.utf8.count, limit))
         var pendingSpace = false
         for byte in text.utf8 {
+            if byte >= 0x80 { return nil }
             if byte == UInt8(ascii: " ") || (byte >= 0x09 && byte <= 0x0D) {
                 pendingSpace = !output.isEmpty
                 continue
