@@ -3,7 +3,10 @@
 # answering a static 200 on the same machine, so the figures say how close we are to the ceiling.
 #
 #   scripts/bench/run.sh [--checks N] [--duration SECONDS] [--connections "16 64"] [--durability full|normal]
+#                        [--work-dir DIR]
 #
+# --work-dir puts the database under DIR instead of /tmp: `--work-dir /dev/shm` shows how much of
+# the time is the disk's (on tmpfs a flush is a no-op, so that is a diagnosis, not a setting).
 # Prints, per target and connection count: requests/s, p50/p99/p99.9 latency, errors; then the
 # stored-result count against the 2xx count, and the server's peak RSS.
 set -euo pipefail
@@ -14,6 +17,7 @@ duration=10
 connections="16 64"
 durability=full
 targets="hooks mail"
+work_parent=/tmp
 while [ $# -gt 0 ]; do
     case "$1" in
         --checks) checks=$2; shift 2 ;;
@@ -21,6 +25,7 @@ while [ $# -gt 0 ]; do
         --connections) connections=$2; shift 2 ;;
         --durability) durability=$2; shift 2 ;;
         --targets) targets=$2; shift 2 ;;   # "hooks", "mail" or "hooks mail"
+        --work-dir) work_parent=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -38,7 +43,7 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 swift build -c release --product checkbridge >&2
 binary=$(swift build -c release --show-bin-path)/checkbridge
 
-work=$(mktemp -d /tmp/checkbridge-bench.XXXXXX)
+work=$(mktemp -d "$work_parent/checkbridge-bench.XXXXXX")
 server_port=18181
 nginx_port=18182
 cleanup() {
