@@ -7,7 +7,8 @@ public enum TicketPlanner {
     /// Whether any channel could want a step; checked once per batch so that ingest without
     /// channels pays nothing per result.
     public static func anyEnabledChannel(in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM channels WHERE enabled = 1)") ?? false
+        // Asked once per group commit: a cached statement, not one compiled for each batch.
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM channels WHERE enabled = 1)")) ?? false
     }
 
     /// Plans the steps of a result just stored.
