@@ -296,6 +296,40 @@ struct IngestChannelHandlerTests {
         #expect(try await nextAnswer(channel).body.contains("two"))
     }
 
+    @Test func theSocketIsNotReadWhileAnswersCannotLeave() async throws {
+        // A client that keeps sending and never reads: its answers must not pile up in memory.
+        let pending = PendingAnswers()
+        let reads = ReadCounter()
+        let channel = try await makeChannel(pending, reads: reads)
+        let readsBefore = reads.reads.withLock { $0 }
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.read()
+        await channel.testingEventLoop.run()
+        #expect(reads.reads.withLock { $0 } == readsBefore, "no read while the socket takes no more")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        await channel.testingEventLoop.run()
+        #expect(reads.reads.withLock { $0 } == readsBefore + 1, "the held read goes out once answers can leave")
+    }
+
+    @Test func nothingIsClaimedAfterAShutdownNotice() async throws {
+        // The framework closes the connection on the notice once it thinks it idle: a request
+        // read after it would be stored with nobody to tell.
+        let pending = PendingAnswers()
+        let recorder = EventRecorder()
+        let channel = try await makeChannel(pending, recorder: recorder)
+        try await send(channel, "/claimed-1", body: "one")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try await send(channel, "/claimed-2", body: "two")
+        pending.completeFirst()
+        #expect(try await nextAnswer(channel).body.contains("one"))
+        await channel.testingEventLoop.run()
+        #expect(recorder.quiesceEvents.withLock { $0 } == 1)
+        #expect(pending.bodies.isEmpty, "the request after the notice must not be stored here")
+        #expect(try await routedPath(channel) == "/claimed-2")
+    }
+
     @Test func theShortcutTakesIngestInItsCommonFormOnly() async throws {
         let server = try await TestServer.make()
         defer { server.removeFiles() }

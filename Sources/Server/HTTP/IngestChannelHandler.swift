@@ -84,8 +84,8 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var receiving = Receiving.nothing
     /// Requests passed to the router whose answer has not been written completely.
     private var routedAwaitingAnswer = 0
-    /// Set once the router was asked to close the connection after its answer: nothing after
-    /// that request would get an answer.
+    /// Set once the router was asked to close the connection after its answer, or the server to
+    /// shut down: nothing after that would get an answer, so nothing more is stored here.
     private var closing = false
     private var held = CircularBuffer<Held>()
     private var readRequested = false
@@ -150,9 +150,9 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         metrics.request(route: claimed.route, statusCode: response.status.code)
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 2)
-        for field in response.headers { headers.add(name: field.name.canonicalName, value: field.value) }
-        headers.add(name: "content-length", value: String(response.body.count))
-        headers.add(name: "date", value: dates.current())
+        for field in response.headers { headers.add(name: field.name.rawName, value: field.value) }
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        headers.replaceOrAdd(name: "Date", value: dates.current())
         let head = HTTPResponseHead(
             version: .http1_1, status: HTTPResponseStatus(statusCode: response.status.code), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -167,28 +167,37 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 receive(part, context: context)
                 replayedParts = true
             case .event(let event):
-                context.fireUserInboundEventTriggered(event)
+                passOn(event, context: context)
             case .error(let error):
                 context.fireErrorCaught(error)
             }
         }
         // The framework hands what it was given on to its request stream at the end of a read.
         if replayedParts { context.fireChannelReadComplete() }
-        if readRequested, !isHolding {
-            readRequested = false
-            context.read()
-        }
+        readIfRequested(context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        // No more of the socket while requests are held: they would only pile up here. Reading
-        // on while an answer is merely owed costs nothing when the client waits for it (the usual
-        // case), whereas pausing and resuming the socket costs two system calls per request.
-        if isHolding {
+        // No more of the socket while requests are held, or while answers cannot leave (a client
+        // that sends and never reads): they would only pile up in memory. Reading on while an
+        // answer is merely owed costs nothing when the client waits for it (the usual case),
+        // whereas pausing and resuming the socket costs two system calls per request.
+        if isHolding || !context.channel.isWritable {
             readRequested = true
         } else {
             context.read()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        readIfRequested(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func readIfRequested(context: ChannelHandlerContext) {
+        guard readRequested, !isHolding, context.channel.isWritable else { return }
+        readRequested = false
+        context.read()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -205,8 +214,15 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
             held.append(.event(event))
         } else {
             abandonIncompleteClaim(context: context)
-            context.fireUserInboundEventTriggered(event)
+            passOn(event, context: context)
         }
+    }
+
+    private func passOn(_ event: Any, context: ChannelHandlerContext) {
+        // The framework closes an idle connection on shutdown: a request read after the notice
+        // would be stored and its answer never written.
+        if event is ChannelShouldQuiesceEvent { closing = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -226,7 +242,7 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         guard case .claimed = receiving else { return }
         receiving = .nothing
         while let next = held.popFirst() {
-            if case .event(let event) = next { context.fireUserInboundEventTriggered(event) }
+            if case .event(let event) = next { passOn(event, context: context) }
         }
     }
 
