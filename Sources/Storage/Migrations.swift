@@ -144,6 +144,55 @@ extension CheckBridgeDatabase {
                 CREATE INDEX check_assets_by_channel ON check_assets(channel_id);
                 """)
         }
+        migrator.registerMigration("v5-results-chained-by-check") { db in
+            // A check's results were found through an index on (check_id, id). Each check's newest
+            // entries sit on a page of their own, so a group commit of N results for N checks wrote
+            // N index pages (and checkpoints wrote them again): most of the disk traffic of ingest.
+            // Instead each result names the check's result before it, and `check_heads` keeps each
+            // check's newest result: a commit writes the table's last pages and the heads' few pages.
+            // Ids are never reused (AUTOINCREMENT), so `previous_id` can only point to an older row
+            // of the same check, or to one deleted since. `check_id` has no foreign key: deleting a
+            // check deletes its results along the chain (`ResultChain.deleteAll`), since without the
+            // index SQLite would scan the whole table for each deleted check.
+            try db.execute(sql: """
+                CREATE TABLE results_chained (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    check_id TEXT NOT NULL,
+                    previous_id INTEGER,
+                    status TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    occurred_at INTEGER,
+                    subject TEXT NOT NULL DEFAULT '',
+                    excerpt TEXT NOT NULL DEFAULT '',
+                    rule_index INTEGER,
+                    dedupe_key TEXT,
+                    raw BLOB,
+                    raw_content_type TEXT,
+                    raw_size INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO results_chained (id, check_id, previous_id, status, source, received_at, occurred_at,
+                                             subject, excerpt, rule_index, dedupe_key, raw, raw_content_type, raw_size)
+                    SELECT id, check_id, LAG(id) OVER (PARTITION BY check_id ORDER BY id), status, source,
+                           received_at, occurred_at, subject, excerpt, rule_index, dedupe_key, raw,
+                           raw_content_type, raw_size
+                    FROM results;
+                CREATE TABLE check_heads (
+                    check_id TEXT PRIMARY KEY NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+                    last_result_id INTEGER NOT NULL,
+                    non_successes INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO check_heads (check_id, last_result_id, non_successes)
+                    SELECT r.check_id, MAX(r.id), SUM(r.id > COALESCE(s.last_success, 0))
+                    FROM results r
+                    LEFT JOIN (SELECT check_id, MAX(id) AS last_success FROM results
+                               WHERE status = 'success' GROUP BY check_id) s ON s.check_id = r.check_id
+                    GROUP BY r.check_id;
+                DROP TABLE results;
+                ALTER TABLE results_chained RENAME TO results;
+                CREATE UNIQUE INDEX results_dedupe ON results(check_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

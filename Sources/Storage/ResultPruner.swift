@@ -84,29 +84,25 @@ public struct ResultPruner: Service {
             let checkIDs = try await database.pool.read { db in
                 try String.fetchAll(db, sql: "SELECT id FROM checks")
             }
-            // The id of a check's oldest result to keep; everything below it goes.
-            let keepFrom = "SELECT id FROM results WHERE check_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2"
             for checkID in checkIDs {
-                while true {
-                    // Asked of a reader first, so that the many checks within their limit never
-                    // take the writer from ingest.
-                    let hasExcess = try await database.pool.read { db in
-                        try Bool.fetchOne(
-                            db, sql: "SELECT EXISTS (SELECT 1 FROM results WHERE check_id = ?1 AND id < (\(keepFrom)))",
-                            arguments: [checkID, maximumPerCheck - 1]) ?? false
+                // Walked by a reader, so that the many checks within their limit never take the
+                // writer from ingest. Oldest first, so the chain stays whole from its head.
+                let excess = try await database.pool.read { db in
+                    try ResultChain.excess(checkID: checkID, keeping: maximumPerCheck, in: db)
+                }
+                var start = 0
+                while start < excess.count {
+                    let ids = Array(excess[start..<min(start + Self.batchSize, excess.count)])
+                    start += ids.count
+                    deleted += try await pacedWrite { db in
+                        let delete = try db.cachedStatement(sql: "DELETE FROM results WHERE id = ?")
+                        var count = 0
+                        for id in ids {
+                            try delete.execute(arguments: [id])
+                            count += db.changesCount
+                        }
+                        return count
                     }
-                    guard hasExcess else { break }
-                    let count: Int = try await pacedWrite { db in
-                        try db.execute(
-                            sql: """
-                                DELETE FROM results WHERE id IN (
-                                    SELECT id FROM results WHERE check_id = ?1 AND id < (\(keepFrom)) ORDER BY id LIMIT ?3)
-                                """,
-                            arguments: [checkID, maximumPerCheck - 1, Self.batchSize])
-                        return db.changesCount
-                    }
-                    deleted += count
-                    if count < Self.batchSize { break }
                 }
             }
         }

@@ -193,8 +193,15 @@ public final class ResultWriter: Service, Sendable {
         do {
             let outcomes = try database.pool.write { db in
                 let planTickets = try TicketPlanner.anyEnabledChannel(in: db)
-                return batch.map { pending in
-                    Result { try Self.insertAll(pending.results, planningTickets: planTickets, in: db) }
+                return try batch.map { pending -> Result<[ResultWriteOutcome], any Error> in
+                    // A `ResultWriteError` is one caller's alone (nothing of theirs was kept); any
+                    // other failure may have left a result half recorded, so it rolls back the
+                    // whole batch and every caller is told to send again.
+                    do {
+                        return .success(try Self.insertAll(pending.results, planningTickets: planTickets, in: db))
+                    } catch let error as ResultWriteError {
+                        return .failure(error)
+                    }
                 }
             }
             afterCommit(batch.reduce(0) { $0 + $1.results.count })
@@ -209,66 +216,85 @@ public final class ResultWriter: Service, Sendable {
         }
     }
 
-    /// Inserts one result inside the caller's transaction. A failing statement rolls back only itself.
+    /// Inserts one result inside the caller's transaction, which must roll back if this throws.
     /// For writes that must commit together with other changes; ingest goes through `write(_:)`.
     public static func insert(_ result: NewResult, in db: Database) throws -> ResultWriteOutcome {
-        try insert(result, planningTickets: TicketPlanner.anyEnabledChannel(in: db), in: db)
+        let outcomes = try insertAll([result], planningTickets: TicketPlanner.anyEnabledChannel(in: db), in: db)
+        guard let outcome = outcomes.first else { throw ResultWriteError.databaseFailure("no outcome for the result") }
+        return outcome
     }
 
     /// One caller's results: all stored, or none (a mail to two checks, one of them deleted
     /// meanwhile, is answered "send again" with nothing of it kept, so the resend is not a repeat).
+    ///
+    /// A `ResultWriteError` leaves nothing of the caller's results behind; any other error may,
+    /// and the transaction must roll back.
     static func insertAll(_ results: [NewResult], planningTickets: Bool, in db: Database) throws
         -> [ResultWriteOutcome]
     {
-        guard results.count > 1 else {
-            return try results.map { try insert($0, planningTickets: planningTickets, in: db) }
+        // The common case, one result and no channels, needs no savepoint: a vanished check is
+        // found before anything is written.
+        guard results.count > 1 || planningTickets else {
+            return try results.map { try insertRow($0, planningTickets: false, in: db) }
         }
+        // Several results, and a result with its ticket steps, stand or fall together.
         var outcomes: [ResultWriteOutcome] = []
-        try db.inSavepoint {
-            outcomes = try results.map { try insert($0, planningTickets: planningTickets, in: db) }
-            return .commit
+        do {
+            try db.inSavepoint {
+                outcomes = try results.map { try insertRow($0, planningTickets: planningTickets, in: db) }
+                return .commit
+            }
+        } catch let error as ResultWriteError {
+            throw error
+        } catch {
+            throw ResultWriteError.databaseFailure("\(error)")
         }
         return outcomes
-    }
-
-    static func insert(_ result: NewResult, planningTickets: Bool, in db: Database) throws -> ResultWriteOutcome {
-        guard planningTickets else { return try insertRow(result, planningTickets: false, in: db) }
-        // The result and its queued ticket steps stand or fall together.
-        var outcome: ResultWriteOutcome?
-        try db.inSavepoint {
-            outcome = try insertRow(result, planningTickets: true, in: db)
-            return .commit
-        }
-        guard let outcome else { throw ResultWriteError.databaseFailure("savepoint produced no outcome") }
-        return outcome
     }
 
     private static func insertRow(_ result: NewResult, planningTickets: Bool, in db: Database) throws
         -> ResultWriteOutcome
     {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO results (check_id, status, source, received_at, occurred_at, subject, excerpt,
-                                 rule_index, dedupe_key, raw, raw_content_type, raw_size)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (check_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-            """)
-        do {
-            try statement.execute(arguments: [
-                result.checkID, result.status, result.source, result.receivedAt, result.occurredAt, result.subject,
-                result.excerpt, result.ruleIndex, result.dedupeKey, result.raw.map { Data($0) }, result.rawContentType,
-                result.rawSize,
-            ])
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw ResultWriteError.checkNotFound
+        // Results have no foreign key (see the v5 migration): a check is known to exist when it
+        // has a head, and is looked up only for its first result.
+        let head = try ResultChain.head(checkID: result.checkID, in: db)
+        if head == nil {
+            let exists = try DirectStatement("SELECT 1 FROM checks WHERE id = ?", in: db)
+            exists.bind(result.checkID, at: 1)
+            guard try exists.step() else { throw ResultWriteError.checkNotFound }
+            exists.finish()
         }
+        let insert = try DirectStatement(
+            """
+            INSERT INTO results (check_id, previous_id, status, source, received_at, occurred_at, subject, excerpt,
+                                 rule_index, dedupe_key, raw, raw_content_type, raw_size)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (check_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+            """, in: db)
+        insert.bind(result.checkID, at: 1)
+        insert.bind(head?.lastResultID, at: 2)
+        insert.bind(result.status.rawValue, at: 3)
+        insert.bind(result.source.rawValue, at: 4)
+        insert.bind(result.receivedAt.milliseconds, at: 5)
+        insert.bind(result.occurredAt?.milliseconds, at: 6)
+        insert.bind(result.subject, at: 7)
+        insert.bind(result.excerpt, at: 8)
+        insert.bind(result.ruleIndex, at: 9)
+        insert.bind(result.dedupeKey, at: 10)
+        insert.bind(result.raw, at: 11)
+        insert.bind(result.rawContentType, at: 12)
+        insert.bind(result.rawSize, at: 13)
+        try insert.execute()
         if db.changesCount == 0, let dedupeKey = result.dedupeKey {
             let first = try ResultRecord.fetchOne(
                 db, sql: "SELECT \(ResultRecord.columns) FROM results WHERE check_id = ? AND dedupe_key = ?",
                 arguments: [result.checkID, dedupeKey])
-            guard let first else { throw ResultWriteError.checkNotFound }
+            guard let first else { throw ResultWriteError.databaseFailure("a repeated delivery's first result is missing") }
             return .duplicate(first)
         }
         let record = ResultRecord(rowID: db.lastInsertedRowID, result: result)
+        try ResultChain.advance(
+            checkID: result.checkID, to: record.rowID, success: result.status == .success, previous: head, in: db)
         if planningTickets { try TicketPlanner.plan(for: record, in: db) }
         return .stored(record)
     }

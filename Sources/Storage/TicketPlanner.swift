@@ -19,7 +19,8 @@ public enum TicketPlanner {
         guard !covering.isEmpty else { return }
         let groupName = try String.fetchOne(
             db, sql: "SELECT name FROM check_groups WHERE id = ?", arguments: [check.groupID]) ?? ""
-        let nonSuccesses = result.status == .success ? 0 : try consecutiveNonSuccesses(checkID: check.id, in: db)
+        // The head was moved to this result before planning: its run includes this result.
+        let nonSuccesses = result.status == .success ? 0 : try ResultChain.head(checkID: check.id, in: db)?.nonSuccesses ?? 0
         let payload = payload(result: result, check: check, groupName: groupName)
         let now = Timestamp.now
         for channel in covering {
@@ -49,17 +50,6 @@ public enum TicketPlanner {
                 payload: payload, now: now)
             try operation.insert(db)
         }
-    }
-
-    /// Non-success results of a check since its last success, the newest included.
-    static func consecutiveNonSuccesses(checkID: String, in db: Database) throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: """
-                SELECT COUNT(*) FROM results WHERE check_id = ? AND id > COALESCE(
-                    (SELECT MAX(id) FROM results WHERE check_id = ? AND status = 'success'), 0)
-                """,
-            arguments: [checkID, checkID]) ?? 0
     }
 
     static func payload(result: ResultRecord, check: CheckRecord, groupName: String) -> String {

@@ -13,16 +13,7 @@ import Testing
             .appendingPathComponent("prune-\(UUID().uuidString).sqlite").path
         let database = try CheckBridgeDatabase(path: path)
         try database.pool.write { db in
-            try db.execute(sql: "INSERT INTO check_groups VALUES ('grp_p', 'Prune', '', 0, 0)")
-            for index in counts.indices {
-                try db.execute(
-                    sql: """
-                        INSERT INTO checks (id, group_id, name, token, rules, default_status, failure_threshold,
-                                            enabled, created_at, updated_at)
-                        VALUES (?, 'grp_p', ?, ?, '[]', 'failure', 1, 1, 0, 0)
-                        """,
-                    arguments: ["chk_\(index)", "check \(index)", "token\(index)"])
-            }
+            try ResultChainTests.addChecks(counts.count, group: "grp_p", in: db)
             // Interleaved, as real traffic arrives: oldest first, so ids follow arrival.
             let total = counts.max() ?? 0
             for minute in stride(from: total - 1, through: 0, by: -1) {

@@ -68,10 +68,19 @@ INSERT INTO checks (id, group_id, name, token, rules, default_status, failure_th
 SELECT 'chk_' || i, 'grp_growth', 'check ' || i, 'token' || i,
        '[{"conditions":[{"case_sensitive":false,"field":"/result","op":"equals","value":"ok"}],"match":"all","status":"success"}]',
        'failure', 1, 1, 0, 0 FROM n;
+-- Result i belongs to check i mod N; the check's result before it is i - N (ids start at 1).
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $results)
-INSERT INTO results (check_id, status, source, received_at, subject, excerpt, raw_size)
-SELECT 'chk_' || (i % $checks + 1), CASE WHEN i % 10 = 0 THEN 'failure' ELSE 'success' END, 'webhook',
+INSERT INTO results (id, check_id, previous_id, status, source, received_at, subject, excerpt, raw_size)
+SELECT i, 'chk_' || (i % $checks + 1), CASE WHEN i > $checks THEN i - $checks END,
+       CASE WHEN i % 10 = 0 THEN 'failure' ELSE 'success' END, 'webhook',
        $now_ms - ($results - i) * $spacing_ms, 'Backup job', 'processed 14 VMs, 0 errors', 80 FROM n;
+-- Each check's newest result and its run of non-successes, as the server keeps them.
+INSERT INTO check_heads (check_id, last_result_id, non_successes)
+SELECT r.check_id, MAX(r.id), SUM(r.id > COALESCE(s.last_success, 0))
+FROM results r
+LEFT JOIN (SELECT check_id, MAX(id) AS last_success FROM results WHERE status = 'success' GROUP BY check_id) s
+    ON s.check_id = r.check_id
+GROUP BY r.check_id;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 start_server

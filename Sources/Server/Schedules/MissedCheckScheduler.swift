@@ -80,8 +80,8 @@ final class MissedCheckScheduler: Service, Sendable {
             db,
             sql: """
                 SELECT c.id, c.schedule, c.updated_at, r.source, r.received_at, r.occurred_at
-                FROM checks c LEFT JOIN results r ON r.id =
-                    (SELECT id FROM results WHERE check_id = c.id ORDER BY id DESC LIMIT 1)
+                FROM checks c LEFT JOIN check_heads h ON h.check_id = c.id
+                LEFT JOIN results r ON r.id = h.last_result_id
                 WHERE c.enabled = 1 AND c.schedule IS NOT NULL
                 """)
         return rows.compactMap { row -> ScheduledCheck? in

@@ -23,7 +23,7 @@ public struct CheckListing: Sendable {
     }
 
     /// Checks with their latest result: all, one group's, or one check.
-    /// Each latest result is one index probe, so the cost does not grow with stored results.
+    /// Each latest result is one probe of `check_heads`, so the cost does not grow with stored results.
     public static func fetch(groupID: String? = nil, checkID: String? = nil, in db: Database) throws -> [CheckListing] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
@@ -40,7 +40,7 @@ public struct CheckListing: Sendable {
             db,
             sql: """
                 SELECT c.*,
-                    (SELECT r.id FROM results r WHERE r.check_id = c.id ORDER BY r.id DESC LIMIT 1) AS last_result_id
+                    (SELECT h.last_result_id FROM check_heads h WHERE h.check_id = c.id) AS last_result_id
                 FROM checks c \(filter)
                 ORDER BY c.name COLLATE NOCASE, c.id
                 """,

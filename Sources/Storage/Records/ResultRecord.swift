@@ -111,13 +111,7 @@ public struct ResultRecord: Sendable, Hashable, FetchableRecord {
 
     /// A page of a check's results, newest first, starting below `beforeRowID`.
     public static func page(checkID: String, beforeRowID: Int64?, limit: Int, in db: Database) throws -> [ResultRecord] {
-        try ResultRecord.fetchAll(
-            db,
-            sql: """
-                SELECT \(columns) FROM results
-                WHERE check_id = ? AND id < ? ORDER BY id DESC LIMIT ?
-                """,
-            arguments: [checkID, beforeRowID ?? Int64.max, limit])
+        try ResultChain.page(checkID: checkID, beforeRowID: beforeRowID, limit: limit, in: db)
     }
 }
 

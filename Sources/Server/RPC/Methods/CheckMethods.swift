@@ -159,6 +159,7 @@ extension RPCMethods {
                 try params.finish()
                 let token = try await context.services.database.pool.write { db -> String? in
                     guard let check = try CheckRecord.fetchOne(db, key: id) else { return nil }
+                    try ResultChain.deleteAll(checkID: check.id, in: db)
                     try check.delete(db)
                     return check.token
                 }

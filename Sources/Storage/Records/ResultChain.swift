@@ -1,0 +1,123 @@
+import GRDB
+
+/// A check's results, found without an index on `check_id`: each result names the check's result
+/// before it (`previous_id`), and `check_heads` names each check's newest result and how many
+/// results since its last success were not successes.
+///
+/// An index would have to be written at a page of its own for every check in a group commit;
+/// the chain only writes the table's newest pages and the heads. Walks stop at a row that is
+/// gone (pruned) or that is not older and of the same check, so a damaged chain ends a walk
+/// early instead of looping.
+public enum ResultChain {
+    /// A check's newest result and its current run of non-successes.
+    public struct Head: Sendable, Equatable {
+        public var lastResultID: Int64
+        public var nonSuccesses: Int
+    }
+
+    /// The head of a check's chain; nil if no result was ever stored for it.
+    public static func head(checkID: String, in db: Database) throws -> Head? {
+        // Asked for every stored result: bound and read directly.
+        let statement = try DirectStatement(
+            "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?", in: db)
+        statement.bind(checkID, at: 1)
+        guard try statement.step() else { return nil }
+        defer { statement.finish() }
+        return Head(lastResultID: statement.int64(at: 0), nonSuccesses: Int(statement.int64(at: 1)))
+    }
+
+    /// Makes `resultID` the check's newest result, with `status` extending or ending its run of
+    /// non-successes. `previous` is the head it replaces.
+    static func advance(checkID: String, to resultID: Int64, success: Bool, previous: Head?, in db: Database) throws {
+        let statement = try DirectStatement(
+            """
+            INSERT INTO check_heads (check_id, last_result_id, non_successes) VALUES (?, ?, ?)
+            ON CONFLICT (check_id) DO UPDATE SET
+                last_result_id = excluded.last_result_id, non_successes = excluded.non_successes
+            """, in: db)
+        statement.bind(checkID, at: 1)
+        statement.bind(resultID, at: 2)
+        statement.bind(success ? 0 : (previous?.nonSuccesses ?? 0) + 1, at: 3)
+        try statement.execute()
+    }
+
+    /// A check's results, newest first, with ids below `beforeRowID` (all when nil), at most `limit`.
+    public static func page(checkID: String, beforeRowID: Int64?, limit: Int, in db: Database) throws -> [ResultRecord] {
+        let walk = Walk(checkID: checkID, in: db)
+        var next: Int64?
+        // A cursor is the id of the previous page's last result: the page goes on below it. Any
+        // other id (a result since pruned, or of another check) is found by walking from the head.
+        if let before = beforeRowID, let cursor = try walk.link(before) {
+            next = cursor.previous
+        } else {
+            next = try head(checkID: checkID, in: db)?.lastResultID
+        }
+        var ids: [Int64] = []
+        ids.reserveCapacity(min(limit, 512))
+        while ids.count < limit, let id = next, let link = try walk.link(id) {
+            if beforeRowID.map({ id < $0 }) ?? true { ids.append(id) }
+            next = link.previous
+        }
+        guard !ids.isEmpty else { return [] }
+        // The links are walked with small direct lookups; the page's rows are read in one query.
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        return try ResultRecord.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT \(ResultRecord.columns) FROM results
+                WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC
+                """),
+            arguments: [list])
+    }
+
+    /// The ids of a check's results beyond its newest `keeping`, oldest first: deleting them in
+    /// that order keeps the chain whole from its head at every step.
+    public static func excess(checkID: String, keeping: Int, in db: Database) throws -> [Int64] {
+        var ids = try ids(checkID: checkID, in: db)
+        guard ids.count > keeping else { return [] }
+        ids.removeFirst(keeping)
+        return ids.reversed()
+    }
+
+    /// Deletes every result of a check reachable from its head; for deleting the check itself.
+    public static func deleteAll(checkID: String, in db: Database) throws {
+        let delete = try db.cachedStatement(sql: "DELETE FROM results WHERE id = ?")
+        for id in try ids(checkID: checkID, in: db) {
+            try delete.execute(arguments: [id])
+        }
+    }
+
+    /// A check's result ids, newest first.
+    private static func ids(checkID: String, in db: Database) throws -> [Int64] {
+        let walk = Walk(checkID: checkID, in: db)
+        var ids: [Int64] = []
+        var next = try head(checkID: checkID, in: db)?.lastResultID
+        while let id = next, let link = try walk.link(id) {
+            ids.append(id)
+            next = link.previous
+        }
+        return ids
+    }
+
+    /// Steps along one check's chain.
+    private struct Walk {
+        let checkID: String
+        let db: Database
+
+        init(checkID: String, in db: Database) {
+            self.checkID = checkID
+            self.db = db
+        }
+
+        /// The result `id` if it is one of the check's, with the id of the check's result before
+        /// it when that one is older (a chain only ever points back).
+        func link(_ id: Int64) throws -> (id: Int64, previous: Int64?)? {
+            let statement = try DirectStatement("SELECT check_id, previous_id FROM results WHERE id = ?", in: db)
+            statement.bind(id, at: 1)
+            guard try statement.step() else { return nil }
+            defer { statement.finish() }
+            guard statement.text(at: 0) == checkID else { return nil }
+            let previous = statement.isNull(at: 1) ? nil : statement.int64(at: 1)
+            return (id, previous.flatMap { $0 < id ? $0 : nil })
+        }
+    }
+}
