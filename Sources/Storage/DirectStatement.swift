@@ -6,6 +6,8 @@ import GRDBSQLite
 /// and its rows are objects; on the single writer thread that cost more than SQLite's own work.
 ///
 /// Bindings are set here rather than through GRDB, so the statement is only ever used this way.
+/// Stepping it bypasses GRDB's hooks: there are no transaction observers to tell, and a read
+/// interrupted on cancellation fails with SQLite's own error rather than `CancellationError`.
 struct DirectStatement {
     private let statement: Statement
     private let db: Database
@@ -20,34 +22,41 @@ struct DirectStatement {
         sqlite3_clear_bindings(statement.sqliteStatement)
     }
 
-    func bind(_ value: String, at index: CInt) {
-        _ = value.bind(to: handle, at: index)
+    func bind(_ value: String, at index: CInt) throws {
+        try check(value.bind(to: handle, at: index))
     }
 
-    func bind(_ value: String?, at index: CInt) {
-        _ = value.bind(to: handle, at: index)
+    func bind(_ value: String?, at index: CInt) throws {
+        try check(value.bind(to: handle, at: index))
     }
 
-    func bind(_ value: Int64?, at index: CInt) {
-        _ = value.bind(to: handle, at: index)
+    func bind(_ value: Int64?, at index: CInt) throws {
+        try check(value.bind(to: handle, at: index))
     }
 
-    func bind(_ value: Int?, at index: CInt) {
-        _ = value.bind(to: handle, at: index)
+    func bind(_ value: Int?, at index: CInt) throws {
+        try check(value.bind(to: handle, at: index))
     }
 
     /// Binds bytes as a blob, copied by SQLite, without going through `Data`.
-    func bind(_ bytes: [UInt8]?, at index: CInt) {
+    func bind(_ bytes: [UInt8]?, at index: CInt) throws {
         guard let bytes else {
-            sqlite3_bind_null(handle, index)
+            try check(sqlite3_bind_null(handle, index))
             return
         }
-        bytes.withUnsafeBytes { buffer in
+        let code = bytes.withUnsafeBytes { buffer in
             // SQLITE_TRANSIENT: SQLite copies the bytes before this returns.
-            _ = sqlite3_bind_blob(
+            sqlite3_bind_blob(
                 handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), CInt(buffer.count),
                 unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         }
+        try check(code)
+    }
+
+    /// A value SQLite would not take (too big, out of memory) must not be stored as NULL.
+    private func check(_ code: CInt) throws {
+        guard code != SQLITE_OK else { return }
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
     }
 
     /// Runs the statement to its first row; true when there is one, to be read with `int64`.
@@ -61,8 +70,14 @@ struct DirectStatement {
         }
     }
 
-    /// Runs a statement that returns no rows.
+    /// Runs a statement that changes rows, inside the caller's transaction.
     func execute() throws {
+        // GRDB refuses to go on in a transaction SQLite rolled back on its own (a full disk);
+        // these statements bypass that check, so they make it themselves rather than commit
+        // on their own outside the batch.
+        guard sqlite3_get_autocommit(db.sqliteConnection) == 0 else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the transaction was rolled back", sql: statement.sql)
+        }
         _ = try step()
     }
 

@@ -54,30 +54,33 @@ public struct ResultPruner: Service {
             let (seconds, attoseconds) = maximumAge.components
             let cutoff = now.milliseconds - seconds * 1000 - attoseconds / 1_000_000_000_000_000
             // Results are stored in the order they arrive, so the oldest are the lowest ids: each
-            // transaction looks at the next 100 ids and deletes those past the age, until the
-            // newest of such a window is within it. Filtering the whole table by `received_at`
-            // instead would, once nothing is left to delete, scan every row while holding the
-            // writer. Rows stamped in the future (written while the clock ran ahead) are stepped
-            // over rather than ending the pass.
+            // transaction looks at the next 100 ids and deletes the run of them past the age, and
+            // the pass ends at the first one within it. Only ever deleting the lowest ids takes
+            // each check's oldest results first, which keeps its chain whole (`ResultChain`): a
+            // result stamped long ago but stored recently (unmatched mail assigned later) waits
+            // for the results stored before it. Filtering the whole table by `received_at` instead
+            // would also, once nothing is left to delete, scan every row while holding the writer.
+            // A result stamped in the future (written while the clock ran ahead) among the oldest
+            // goes with them: it was stored before them, and keeping it would hold up retention
+            // until the clock reaches its stamp.
             var cursor: Int64 = 0
             while true {
                 let after = cursor
-                let window = try await pacedWrite { db -> (deleted: Int, last: Int64?, goOn: Bool) in
-                    // The window's newest row: the 100th after the cursor, or the last there is.
-                    let newest = try Row.fetchOne(
-                        db, sql: "SELECT id, received_at FROM results WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
-                        arguments: [after, Self.batchSize - 1])
-                        ?? Row.fetchOne(db, sql: "SELECT id, received_at FROM results ORDER BY id DESC LIMIT 1")
-                    guard let last = newest, let lastID: Int64 = last["id"], lastID > after else { return (0, nil, false) }
-                    try db.execute(
-                        sql: "DELETE FROM results WHERE id > ? AND id <= ? AND received_at < ?",
-                        arguments: [after, lastID, cutoff])
-                    let lastReceived: Int64 = last["received_at"] ?? cutoff
-                    return (db.changesCount, lastID, lastReceived < cutoff || lastReceived > now.milliseconds)
+                let window = try await pacedWrite { db -> (deleted: Int, next: Int64?) in
+                    let rows = try Row.fetchAll(
+                        db, sql: "SELECT id, received_at FROM results WHERE id > ? ORDER BY id LIMIT ?",
+                        arguments: [after, Self.batchSize])
+                    let firstKept = rows.firstIndex { row in
+                        let received: Int64 = row["received_at"]
+                        return received >= cutoff && received <= now.milliseconds
+                    }
+                    guard let lastID: Int64 = rows[..<(firstKept ?? rows.endIndex)].last?["id"] else { return (0, nil) }
+                    try db.execute(sql: "DELETE FROM results WHERE id > ? AND id <= ?", arguments: [after, lastID])
+                    return (db.changesCount, firstKept == nil ? lastID : nil)
                 }
                 deleted += window.deleted
-                guard let last = window.last, window.goOn else { break }
-                cursor = last
+                guard let next = window.next else { break }
+                cursor = next
             }
         }
         if let maximumPerCheck {

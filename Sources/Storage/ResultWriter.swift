@@ -227,8 +227,8 @@ public final class ResultWriter: Service, Sendable {
     /// One caller's results: all stored, or none (a mail to two checks, one of them deleted
     /// meanwhile, is answered "send again" with nothing of it kept, so the resend is not a repeat).
     ///
-    /// A `ResultWriteError` leaves nothing of the caller's results behind; any other error may,
-    /// and the transaction must roll back.
+    /// A `ResultWriteError` leaves nothing of the caller's results behind; after any other error
+    /// the transaction must roll back.
     static func insertAll(_ results: [NewResult], planningTickets: Bool, in db: Database) throws
         -> [ResultWriteOutcome]
     {
@@ -237,17 +237,14 @@ public final class ResultWriter: Service, Sendable {
         guard results.count > 1 || planningTickets else {
             return try results.map { try insertRow($0, planningTickets: false, in: db) }
         }
-        // Several results, and a result with its ticket steps, stand or fall together.
+        // Several results, and a result with its ticket steps, stand or fall together: a
+        // `ResultWriteError` leaves the savepoint rolled back. Any other error still rolls back the
+        // batch: SQLite may have rolled back the whole transaction already (a full disk), and
+        // later callers must not go on outside it.
         var outcomes: [ResultWriteOutcome] = []
-        do {
-            try db.inSavepoint {
-                outcomes = try results.map { try insertRow($0, planningTickets: planningTickets, in: db) }
-                return .commit
-            }
-        } catch let error as ResultWriteError {
-            throw error
-        } catch {
-            throw ResultWriteError.databaseFailure("\(error)")
+        try db.inSavepoint {
+            outcomes = try results.map { try insertRow($0, planningTickets: planningTickets, in: db) }
+            return .commit
         }
         return outcomes
     }
@@ -260,7 +257,7 @@ public final class ResultWriter: Service, Sendable {
         let head = try ResultChain.head(checkID: result.checkID, in: db)
         if head == nil {
             let exists = try DirectStatement("SELECT 1 FROM checks WHERE id = ?", in: db)
-            exists.bind(result.checkID, at: 1)
+            try exists.bind(result.checkID, at: 1)
             guard try exists.step() else { throw ResultWriteError.checkNotFound }
             exists.finish()
         }
@@ -271,19 +268,19 @@ public final class ResultWriter: Service, Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (check_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
             """, in: db)
-        insert.bind(result.checkID, at: 1)
-        insert.bind(head?.lastResultID, at: 2)
-        insert.bind(result.status.rawValue, at: 3)
-        insert.bind(result.source.rawValue, at: 4)
-        insert.bind(result.receivedAt.milliseconds, at: 5)
-        insert.bind(result.occurredAt?.milliseconds, at: 6)
-        insert.bind(result.subject, at: 7)
-        insert.bind(result.excerpt, at: 8)
-        insert.bind(result.ruleIndex, at: 9)
-        insert.bind(result.dedupeKey, at: 10)
-        insert.bind(result.raw, at: 11)
-        insert.bind(result.rawContentType, at: 12)
-        insert.bind(result.rawSize, at: 13)
+        try insert.bind(result.checkID, at: 1)
+        try insert.bind(head?.lastResultID, at: 2)
+        try insert.bind(result.status.rawValue, at: 3)
+        try insert.bind(result.source.rawValue, at: 4)
+        try insert.bind(result.receivedAt.milliseconds, at: 5)
+        try insert.bind(result.occurredAt?.milliseconds, at: 6)
+        try insert.bind(result.subject, at: 7)
+        try insert.bind(result.excerpt, at: 8)
+        try insert.bind(result.ruleIndex, at: 9)
+        try insert.bind(result.dedupeKey, at: 10)
+        try insert.bind(result.raw, at: 11)
+        try insert.bind(result.rawContentType, at: 12)
+        try insert.bind(result.rawSize, at: 13)
         try insert.execute()
         if db.changesCount == 0, let dedupeKey = result.dedupeKey {
             let first = try ResultRecord.fetchOne(

@@ -56,7 +56,7 @@ import Testing
         try database.close()
     }
 
-    @Test func aResultStampedInTheFutureDoesNotEndThePass() async throws {
+    @Test func resultsStampedInTheFutureAmongTheOldestGoWithThem() async throws {
         let now = Timestamp(milliseconds: 1_795_000_000_000)
         let (database, path) = try Self.database(counts: [1_300, 0], now: now)
         defer { Self.remove(path) }
@@ -68,9 +68,36 @@ import Testing
         }
         let pruner = ResultPruner(
             database: database, maximumAge: .seconds(600 * 60 - 30), maximumPerCheck: nil, logger: .init(label: "test"))
-        // 1,300 rows: 150 from the future are kept, the 600 newest are kept, 550 go.
-        #expect(try await pruner.prune(now: now) == 550)
-        #expect(try Self.kept(database, check: 0).count == 750)
+        // 1,300 rows: the 150 stamped in the future were stored before the 550 past the age and go
+        // with them; the 600 newest are kept.
+        #expect(try await pruner.prune(now: now) == 700)
+        #expect(try Self.kept(database, check: 0).count == 600)
+        try database.close()
+    }
+
+    /// A result stored last but stamped long ago (unmatched mail assigned weeks later) is the
+    /// check's newest: it stays until the results stored before it go, and the chain stays whole.
+    @Test func anOldResultStoredLastKeepsItsPlaceInTheChain() async throws {
+        let now = Timestamp(milliseconds: 1_795_000_000_000)
+        // 99 results, so the old one is the 100th: the first window ends with it.
+        let (database, path) = try Self.database(counts: [50, 49], now: now)
+        defer { Self.remove(path) }
+        let assigned = try await database.pool.write { db -> Int64 in
+            let outcome = try ResultWriter.insert(
+                NewResult(
+                    checkID: "chk_0", status: .failure, source: .mail,
+                    receivedAt: Timestamp(milliseconds: now.milliseconds - 40 * 86_400_000)),
+                in: db)
+            guard case .stored(let record) = outcome else { throw ResultWriteError.databaseFailure("not stored") }
+            return record.rowID
+        }
+        let pruner = ResultPruner(
+            database: database, maximumAge: .seconds(30 * 86_400), maximumPerCheck: nil, logger: .init(label: "test"))
+        #expect(try await pruner.prune(now: now) == 0)
+        try await database.pool.read { db in
+            let page = try ResultRecord.page(checkID: "chk_0", beforeRowID: nil, limit: 100, in: db)
+            #expect(page.count == 51 && page.first?.rowID == assigned)
+        }
         try database.close()
     }
 

@@ -20,7 +20,7 @@ public enum ResultChain {
         // Asked for every stored result: bound and read directly.
         let statement = try DirectStatement(
             "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?", in: db)
-        statement.bind(checkID, at: 1)
+        try statement.bind(checkID, at: 1)
         guard try statement.step() else { return nil }
         defer { statement.finish() }
         return Head(lastResultID: statement.int64(at: 0), nonSuccesses: Int(statement.int64(at: 1)))
@@ -35,9 +35,9 @@ public enum ResultChain {
             ON CONFLICT (check_id) DO UPDATE SET
                 last_result_id = excluded.last_result_id, non_successes = excluded.non_successes
             """, in: db)
-        statement.bind(checkID, at: 1)
-        statement.bind(resultID, at: 2)
-        statement.bind(success ? 0 : (previous?.nonSuccesses ?? 0) + 1, at: 3)
+        try statement.bind(checkID, at: 1)
+        try statement.bind(resultID, at: 2)
+        try statement.bind(success ? 0 : (previous?.nonSuccesses ?? 0) + 1, at: 3)
         try statement.execute()
     }
 
@@ -72,10 +72,10 @@ public enum ResultChain {
     /// The ids of a check's results beyond its newest `keeping`, oldest first: deleting them in
     /// that order keeps the chain whole from its head at every step.
     public static func excess(checkID: String, keeping: Int, in db: Database) throws -> [Int64] {
-        var ids = try ids(checkID: checkID, in: db)
-        guard ids.count > keeping else { return [] }
-        ids.removeFirst(keeping)
-        return ids.reversed()
+        // Most checks are within their limit: only their kept results are walked.
+        let kept = try ids(checkID: checkID, limit: keeping + 1, in: db)
+        guard kept.count > keeping, let newestExcess = kept.last else { return [] }
+        return try ids(checkID: checkID, from: newestExcess, in: db).reversed()
     }
 
     /// Deletes every result of a check reachable from its head; for deleting the check itself.
@@ -86,12 +86,14 @@ public enum ResultChain {
         }
     }
 
-    /// A check's result ids, newest first.
-    private static func ids(checkID: String, in db: Database) throws -> [Int64] {
+    /// A check's result ids, newest first: from its head, or from `start`, at most `limit`.
+    private static func ids(checkID: String, from start: Int64? = nil, limit: Int = .max, in db: Database) throws
+        -> [Int64]
+    {
         let walk = Walk(checkID: checkID, in: db)
         var ids: [Int64] = []
-        var next = try head(checkID: checkID, in: db)?.lastResultID
-        while let id = next, let link = try walk.link(id) {
+        var next = try start ?? head(checkID: checkID, in: db)?.lastResultID
+        while ids.count < limit, let id = next, let link = try walk.link(id) {
             ids.append(id)
             next = link.previous
         }
@@ -112,7 +114,7 @@ public enum ResultChain {
         /// it when that one is older (a chain only ever points back).
         func link(_ id: Int64) throws -> (id: Int64, previous: Int64?)? {
             let statement = try DirectStatement("SELECT check_id, previous_id FROM results WHERE id = ?", in: db)
-            statement.bind(id, at: 1)
+            try statement.bind(id, at: 1)
             guard try statement.step() else { return nil }
             defer { statement.finish() }
             guard statement.text(at: 0) == checkID else { return nil }
