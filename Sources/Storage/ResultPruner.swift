@@ -97,15 +97,7 @@ public struct ResultPruner: Service {
                 while start < excess.count {
                     let ids = Array(excess[start..<min(start + Self.batchSize, excess.count)])
                     start += ids.count
-                    deleted += try await pacedWrite { db in
-                        let delete = try db.cachedStatement(sql: "DELETE FROM results WHERE id = ?")
-                        var count = 0
-                        for id in ids {
-                            try delete.execute(arguments: [id])
-                            count += db.changesCount
-                        }
-                        return count
-                    }
+                    deleted += try await pacedWrite { db in try ResultChain.delete(ids: ids, in: db) }
                 }
             }
         }

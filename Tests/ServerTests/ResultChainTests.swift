@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    /// Stores a webhook result through the writer's own insert.
+    @discardableResult
+    static func store(
+        _ checkID: String, _ status: CheckStatus, at milliseconds: Int64 = 0, dedupeKey: String? = nil, in db: Database
+    ) throws -> ResultWriteOutcome {
+        try ResultWriter.insert(
+            NewResult(
+                checkID: checkID, status: status, source: .webhook, receivedAt: Timestamp(milliseconds: milliseconds),
+                dedupeKey: dedupeKey),
+            in: db)
+    }
+
     /// A check's result ids, newest first, by scanning the table: what the chain must give.
     static func scanned(_ checkID: String, in db: Database) throws -> [Int64] {
         try Int64.fetchAll(db, sql: "SELECT id FROM results WHERE check_id = ? ORDER BY id DESC", arguments: [checkID])
@@ -57,11 +69,7 @@ import Testing
             // Interleaved unevenly, as real traffic arrives.
             for index in 0..<40 {
                 let check = index % 5 == 0 ? 2 : index % 2
-                _ = try ResultWriter.insert(
-                    NewResult(
-                        checkID: "chk_\(check)", status: Self.status(index), source: .webhook,
-                        receivedAt: Timestamp(milliseconds: 1_000 + Int64(index))),
-                    in: db)
+                try Self.store("chk_\(check)", Self.status(index), at: 1_000 + Int64(index), in: db)
             }
         }
         try database.pool.read { db in
@@ -91,11 +99,7 @@ import Testing
         let runs = try database.pool.write { db -> [Int] in
             try Self.addChecks(1, in: db)
             return try statuses.enumerated().map { index, status in
-                _ = try ResultWriter.insert(
-                    NewResult(
-                        checkID: "chk_0", status: status, source: .webhook,
-                        receivedAt: Timestamp(milliseconds: Int64(index))),
-                    in: db)
+                try Self.store("chk_0", status, at: Int64(index), in: db)
                 return try #require(try ResultChain.head(checkID: "chk_0", in: db)).nonSuccesses
             }
         }
@@ -109,9 +113,7 @@ import Testing
         try database.pool.write { db in
             try Self.addChecks(1, in: db)
             func add() throws -> Int64 {
-                let outcome = try ResultWriter.insert(
-                    NewResult(checkID: "chk_0", status: .success, source: .webhook, receivedAt: Timestamp(milliseconds: 0)),
-                    in: db)
+                let outcome = try Self.store("chk_0", .success, in: db)
                 guard case .stored(let record) = outcome else { throw ResultWriteError.databaseFailure("not stored") }
                 return record.rowID
             }
@@ -135,11 +137,7 @@ import Testing
         try database.pool.write { db in
             try Self.addChecks(2, in: db)
             for index in 0..<30 {
-                _ = try ResultWriter.insert(
-                    NewResult(
-                        checkID: "chk_\(index % 2)", status: .failure, source: .webhook,
-                        receivedAt: Timestamp(milliseconds: Int64(index))),
-                    in: db)
+                try Self.store("chk_\(index % 2)", .failure, at: Int64(index), in: db)
             }
             try ResultChain.deleteAll(checkID: "chk_0", in: db)
             try db.execute(sql: "DELETE FROM checks WHERE id = 'chk_0'")
@@ -148,9 +146,7 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM check_heads") == 1)
             // A result for the deleted check is refused, and nothing of it is kept.
             #expect(throws: ResultWriteError.self) {
-                try ResultWriter.insert(
-                    NewResult(checkID: "chk_0", status: .success, source: .webhook, receivedAt: Timestamp(milliseconds: 0)),
-                    in: db)
+                try Self.store("chk_0", .success, in: db)
             }
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results") == 15)
         }
@@ -195,19 +191,13 @@ import Testing
                 #expect(head.map(\.nonSuccesses) == (expected.isEmpty ? nil : run))
             }
             // Repeats are still recognised after the migration, and new results continue the chains.
-            let repeated = try ResultWriter.insert(
-                NewResult(
-                    checkID: "chk_0", status: .success, source: .webhook, receivedAt: Timestamp(milliseconds: 0),
-                    dedupeKey: "key-0"),
-                in: db)
+            let repeated = try Self.store("chk_0", .success, dedupeKey: "key-0", in: db)
             guard case .duplicate = repeated else {
                 Issue.record("a repeat after the migration was stored again")
                 return
             }
             let before = try Self.scanned("chk_1", in: db)
-            let outcome = try ResultWriter.insert(
-                NewResult(checkID: "chk_1", status: .failure, source: .webhook, receivedAt: Timestamp(milliseconds: 0)),
-                in: db)
+            let outcome = try Self.store("chk_1", .failure, in: db)
             guard case .stored(let record) = outcome else {
                 Issue.record("a new result after the migration was not stored")
                 return

@@ -42,22 +42,16 @@ public enum ResultChain {
     }
 
     /// A check's results, newest first, with ids below `beforeRowID` (all when nil), at most `limit`.
-    public static func page(checkID: String, beforeRowID: Int64?, limit: Int, in db: Database) throws -> [ResultRecord] {
-        let walk = Walk(checkID: checkID, in: db)
-        var next: Int64?
+    static func page(checkID: String, beforeRowID: Int64?, limit: Int, in db: Database) throws -> [ResultRecord] {
+        let start: Int64?
         // A cursor is the id of the previous page's last result: the page goes on below it. Any
         // other id (a result since pruned, or of another check) is found by walking from the head.
-        if let before = beforeRowID, let cursor = try walk.link(before) {
-            next = cursor.previous
+        if let before = beforeRowID, let cursor = try link(before, checkID: checkID, in: db) {
+            start = cursor.previous
         } else {
-            next = try head(checkID: checkID, in: db)?.lastResultID
+            start = try head(checkID: checkID, in: db)?.lastResultID
         }
-        var ids: [Int64] = []
-        ids.reserveCapacity(min(limit, 512))
-        while ids.count < limit, let id = next, let link = try walk.link(id) {
-            if beforeRowID.map({ id < $0 }) ?? true { ids.append(id) }
-            next = link.previous
-        }
+        let ids = try ids(checkID: checkID, from: start, below: beforeRowID ?? .max, limit: limit, in: db)
         guard !ids.isEmpty else { return [] }
         // The links are walked with small direct lookups; the page's rows are read in one query.
         let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
@@ -73,53 +67,56 @@ public enum ResultChain {
     /// that order keeps the chain whole from its head at every step.
     public static func excess(checkID: String, keeping: Int, in db: Database) throws -> [Int64] {
         // Most checks are within their limit: only their kept results are walked.
-        let kept = try ids(checkID: checkID, limit: keeping + 1, in: db)
+        let newest = try head(checkID: checkID, in: db)?.lastResultID
+        let kept = try ids(checkID: checkID, from: newest, limit: keeping + 1, in: db)
         guard kept.count > keeping, let newestExcess = kept.last else { return [] }
         return try ids(checkID: checkID, from: newestExcess, in: db).reversed()
     }
 
     /// Deletes every result of a check reachable from its head; for deleting the check itself.
     public static func deleteAll(checkID: String, in db: Database) throws {
-        let delete = try db.cachedStatement(sql: "DELETE FROM results WHERE id = ?")
-        for id in try ids(checkID: checkID, in: db) {
-            try delete.execute(arguments: [id])
-        }
+        let newest = try head(checkID: checkID, in: db)?.lastResultID
+        _ = try delete(ids: ids(checkID: checkID, from: newest, in: db), in: db)
     }
 
-    /// A check's result ids, newest first: from its head, or from `start`, at most `limit`.
-    private static func ids(checkID: String, from start: Int64? = nil, limit: Int = .max, in db: Database) throws
-        -> [Int64]
-    {
-        let walk = Walk(checkID: checkID, in: db)
+    /// Deletes results by id; returns how many there were.
+    public static func delete(ids: [Int64], in db: Database) throws -> Int {
+        let delete = try db.cachedStatement(sql: "DELETE FROM results WHERE id = ?")
+        var count = 0
+        for id in ids {
+            try delete.execute(arguments: [id])
+            count += db.changesCount
+        }
+        return count
+    }
+
+    /// A check's result ids, newest first, walking back from `start`: those below `bound`, at most `limit`.
+    private static func ids(
+        checkID: String, from start: Int64?, below bound: Int64 = .max, limit: Int = .max, in db: Database
+    ) throws -> [Int64] {
         var ids: [Int64] = []
-        var next = try start ?? head(checkID: checkID, in: db)?.lastResultID
-        while ids.count < limit, let id = next, let link = try walk.link(id) {
-            ids.append(id)
+        var next = start
+        while ids.count < limit, let id = next, let link = try link(id, checkID: checkID, in: db) {
+            if id < bound { ids.append(id) }
             next = link.previous
         }
         return ids
     }
 
-    /// Steps along one check's chain.
-    private struct Walk {
-        let checkID: String
-        let db: Database
+    /// One of a check's results, as a step of its chain.
+    private struct Link {
+        /// The check's result before it, when that one is older (a chain only ever points back).
+        var previous: Int64?
+    }
 
-        init(checkID: String, in db: Database) {
-            self.checkID = checkID
-            self.db = db
-        }
-
-        /// The result `id` if it is one of the check's, with the id of the check's result before
-        /// it when that one is older (a chain only ever points back).
-        func link(_ id: Int64) throws -> (id: Int64, previous: Int64?)? {
-            let statement = try DirectStatement("SELECT check_id, previous_id FROM results WHERE id = ?", in: db)
-            try statement.bind(id, at: 1)
-            guard try statement.step() else { return nil }
-            defer { statement.finish() }
-            guard statement.text(at: 0) == checkID else { return nil }
-            let previous = statement.isNull(at: 1) ? nil : statement.int64(at: 1)
-            return (id, previous.flatMap { $0 < id ? $0 : nil })
-        }
+    /// The result `id` as a link of the check's chain; nil if it is gone or not the check's.
+    private static func link(_ id: Int64, checkID: String, in db: Database) throws -> Link? {
+        let statement = try DirectStatement("SELECT check_id, previous_id FROM results WHERE id = ?", in: db)
+        try statement.bind(id, at: 1)
+        guard try statement.step() else { return nil }
+        defer { statement.finish() }
+        guard statement.text(at: 0) == checkID else { return nil }
+        let previous = statement.isNull(at: 1) ? nil : statement.int64(at: 1)
+        return Link(previous: previous.flatMap { $0 < id ? $0 : nil })
     }
 }
