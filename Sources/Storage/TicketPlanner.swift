@@ -7,8 +7,11 @@ public enum TicketPlanner {
     /// Whether any channel could want a step; checked once per batch so that ingest without
     /// channels pays nothing per result.
     public static func anyEnabledChannel(in db: Database) throws -> Bool {
-        // Asked once per group commit: a cached statement, not one compiled for each batch.
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM channels WHERE enabled = 1)")) ?? false
+        // Asked once per group commit: read directly, like the writer's per-result statements.
+        let statement = try DirectStatement("SELECT EXISTS (SELECT 1 FROM channels WHERE enabled = 1)", in: db)
+        guard try statement.step() else { return false }
+        defer { statement.finish() }
+        return statement.int64(at: 0) != 0
     }
 
     /// Plans the steps of a result just stored.
