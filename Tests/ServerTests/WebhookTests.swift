@@ -293,4 +293,91 @@ struct WebhookTests {
             #expect(stored == 200)
         }
     }
+
+    /// Claimed webhooks are answered with bytes written by the ingest handler rather than by the
+    /// framework's encoder: the same status line and the same fields as the router's answer to the
+    /// same request, with a body exactly `Content-Length` long.
+    @Test func claimedAnswersAreFramedAsTheRoutersAre() async throws {
+        let server = try await TestServer.make()
+        defer { server.removeFiles() }
+        try await server.test(.live) { client in
+            let check = try await Self.makeCheck(client, key: server.adminKey)
+            let token = check.string("token") ?? ""
+            let port = try #require(client.port)
+            let body = #"{"status":"ok","text":"nightly"}"#
+            for path in ["/hooks/\(token)", "/hooks/no-such-token"] {
+                // A `Content-Length` body is claimed; the same body chunked goes to the router.
+                let claimed = try RawHTTP.exchange(
+                    port: port,
+                    "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                let routed = try RawHTTP.exchange(
+                    port: port,
+                    "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n")
+                #expect(claimed.statusLine == routed.statusLine, "\(path)")
+                #expect(claimed.fieldNames == routed.fieldNames, "\(path)")
+                #expect(claimed.fieldNames == ["content-length", "content-type", "date"], "\(path)")
+                #expect(try JSONParser.parse(Array(claimed.body.utf8)).objectValue?.keys.sorted()
+                    == JSONParser.parse(Array(routed.body.utf8)).objectValue?.keys.sorted())
+            }
+        }
+    }
+}
+
+/// One HTTP/1.1 exchange over a plain socket, for checking the bytes of an answer.
+enum RawHTTP {
+    struct Answer {
+        var statusLine: String
+        /// Lowercased and sorted.
+        var fieldNames: [String]
+        var body: String
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Sends `request` on a new connection and reads one answer framed by `Content-Length`.
+    static func exchange(port: Int, _ request: String) throws -> Answer {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(description: "no socket") }
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw Failure(description: "cannot connect to port \(port)") }
+        let bytes = Array(request.utf8)
+        guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw Failure(description: "short send") }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let text = String(decoding: received, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let lines = text[..<end.lowerBound].components(separatedBy: "\r\n")
+                let fields = lines.dropFirst().map { line -> (String, String) in
+                    let colon = line.firstIndex(of: ":") ?? line.endIndex
+                    let value = line[colon...].dropFirst().trimmingCharacters(in: .whitespaces)
+                    return (line[..<colon].lowercased(), value)
+                }
+                let length = fields.first { $0.0 == "content-length" }.flatMap { Int($0.1) }
+                let body = text[end.upperBound...]
+                if let length, body.utf8.count >= length {
+                    guard body.utf8.count == length else { throw Failure(description: "body longer than Content-Length") }
+                    return Answer(statusLine: lines[0], fieldNames: fields.map(\.0).sorted(), body: String(body))
+                }
+            }
+            let count = recv(socket, &chunk, chunk.count, 0)
+            guard count > 0 else { throw Failure(description: "connection ended before the whole answer") }
+            received.append(contentsOf: chunk[..<count])
+        }
+    }
 }
