@@ -3,7 +3,10 @@ import Logging
 import Storage
 
 /// The long-lived parts every controller and RPC method works with.
-struct AppServices: Sendable {
+///
+/// A class: ingest captures it in several closures per request, and a reference is one retain
+/// where a copy of all these fields was dozens.
+final class AppServices: Sendable {
     let configuration: AppConfiguration
     let database: CheckBridgeDatabase
     let writer: ResultWriter
@@ -12,6 +15,20 @@ struct AppServices: Sendable {
     let metrics: ServerMetrics
     let psa: PSAServices
     let logger: Logger
+
+    init(
+        configuration: AppConfiguration, database: CheckBridgeDatabase, writer: ResultWriter, checks: CheckDirectory,
+        keys: APIKeyAuthenticator, metrics: ServerMetrics, psa: PSAServices, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.writer = writer
+        self.checks = checks
+        self.keys = keys
+        self.metrics = metrics
+        self.psa = psa
+        self.logger = logger
+    }
 }
 
 extension AppServices {

@@ -191,8 +191,9 @@ extension ResultRecord {
         JSONValue.writeString(checkID, into: &output)
         output.append(contentsOf: #","id":"#.utf8)
         JSONValue.writeString(id, into: &output)
-        output.append(contentsOf: #","received_at":"#.utf8)
-        JSONValue.writeString(receivedAt.rfc3339, into: &output)
+        output.append(contentsOf: #","received_at":""#.utf8)
+        receivedAt.appendRFC3339(to: &output)  // digits and separators only: nothing to escape
+        output.append(UInt8(ascii: "\""))
         output.append(contentsOf: #","rule_index":"#.utf8)
         JSONValue.write(.int(ruleIndex), into: &output)
         output.append(contentsOf: #","source":"#.utf8)

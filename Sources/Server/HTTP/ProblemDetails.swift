@@ -72,9 +72,12 @@ struct CompleteResponse: Sendable {
     /// A JSON body already serialized.
     init(serializedJSON body: [UInt8], status: HTTPResponse.Status) {
         self.status = status
-        self.headers = [.contentType: "application/json"]
+        self.headers = Self.jsonHeaders
         self.body = body
     }
+
+    /// Shared by every JSON answer rather than built for each.
+    private static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 
     init(problem: ProblemDetails) {
         status = problem.status
