@@ -23,8 +23,9 @@ public enum ResultWriteError: Error, Sendable {
     case databaseFailure(String)
 }
 
-/// The one writer of results: commits everything queued since its last commit in one transaction
-/// (group commit), and answers each caller only after that commit is durable.
+/// The one writer of results: commits everything queued since its last commit, and whatever is
+/// queued while that transaction inserts, in one transaction (group commit), and answers each
+/// caller only after that commit is durable.
 ///
 /// One fsync per batch instead of per request is what lets ingest run at thousands of results per
 /// second with `synchronous=FULL`.
@@ -172,10 +173,7 @@ public final class ResultWriter: Service, Sendable {
         while true {
             let taken: [Pending]? = state.withLock { state in
                 if !state.pending.isEmpty {
-                    let count = min(state.pending.count, Self.maximumBatch)
-                    let batch = Array(state.pending.prefix(count))
-                    state.pending.removeFirst(count)
-                    return batch
+                    return Self.take(from: &state, limit: Self.maximumBatch)
                 }
                 if state.stopping {
                     state.stopped = true
@@ -189,20 +187,41 @@ public final class ResultWriter: Service, Sendable {
         }
     }
 
-    private func commit(_ batch: [Pending]) {
+    /// Up to `limit` of the oldest queued callers, taken off the queue.
+    private static func take(from state: inout State, limit: Int) -> [Pending] {
+        let count = min(state.pending.count, limit)
+        let taken = Array(state.pending.prefix(count))
+        state.pending.removeFirst(count)
+        return taken
+    }
+
+    private func commit(_ first: [Pending]) {
+        var batch = first
         do {
             let outcomes = try database.pool.write { db in
                 let planTickets = try TicketPlanner.anyEnabledChannel(in: db)
-                return try batch.map { pending -> Result<[ResultWriteOutcome], any Error> in
-                    // A `ResultWriteError` is one caller's alone (nothing of theirs was kept); any
-                    // other failure may have left a result half recorded, so it rolls back the
-                    // whole batch and every caller is told to send again.
-                    do {
-                        return .success(try Self.insertAll(pending.results, planningTickets: planTickets, in: db))
-                    } catch let error as ResultWriteError {
-                        return .failure(error)
+                var outcomes: [Result<[ResultWriteOutcome], any Error>] = []
+                outcomes.reserveCapacity(batch.count)
+                // Callers that queue while this transaction inserts join it, up to its last
+                // statement before COMMIT: they are answered after this fsync instead of the next
+                // one, and under load the commit loop spends most of its time waiting on fsyncs.
+                var next = 0
+                while next < batch.count {
+                    for pending in batch[next...] {
+                        // A `ResultWriteError` is one caller's alone (nothing of theirs was kept);
+                        // any other failure may have left a result half recorded, so it rolls back
+                        // the whole batch and every caller is told to send again.
+                        do {
+                            outcomes.append(.success(try Self.insertAll(pending.results, planningTickets: planTickets, in: db)))
+                        } catch let error as ResultWriteError {
+                            outcomes.append(.failure(error))
+                        }
                     }
+                    next = batch.count
+                    let room = Self.maximumBatch - batch.count
+                    if room > 0 { batch += state.withLock { Self.take(from: &$0, limit: room) } }
                 }
+                return outcomes
             }
             afterCommit(batch.reduce(0) { $0 + $1.results.count })
             for (pending, outcome) in zip(batch, outcomes) {

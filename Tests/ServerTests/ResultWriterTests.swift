@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import Storage
+import Synchronization
 import Testing
 
 @testable import Server
@@ -53,6 +54,39 @@ import Testing
         } catch {
             Issue.record("unexpected \(error)")
         }
+        try database.close()
+    }
+
+    /// Callers that queue while a batch is being written join that batch's transaction instead
+    /// of waiting for the next commit.
+    @Test func callersQueuedDuringATransactionJoinIt() async throws {
+        let (database, path) = try ResultPrunerTests.database(counts: [0], now: Timestamp(milliseconds: 0))
+        defer { ResultPrunerTests.remove(path) }
+        let commits = Mutex<[Int]>([])
+        let writer = ResultWriter(database: database, logger: Logger(label: "test")) { size in
+            commits.withLock { $0.append(size) }
+        }
+        // Another connection holds the write lock, so the writer waits inside its first batch.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true  // the lock is held across two accesses
+        let blocker = try DatabaseQueue(path: path, configuration: holding)
+        try blocker.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let service = Task { try await writer.run() }
+        func result(_ subject: String) -> NewResult {
+            NewResult(checkID: "chk_0", status: .success, source: .webhook, receivedAt: Timestamp(milliseconds: 1), subject: subject)
+        }
+        async let first = writer.write(result("first"))
+        try await Task.sleep(for: .milliseconds(300))  // the writer takes `first` and waits for the lock
+        async let second = writer.write(result("second"))
+        async let third = writer.write(result("third"))
+        try await Task.sleep(for: .milliseconds(100))
+        try blocker.inDatabase { try $0.execute(sql: "COMMIT") }
+        let outcomes = try await [first, second, third]
+        #expect(outcomes.count == 3)
+        #expect(commits.withLock { $0 } == [3])
+        service.cancel()
+        try await service.value
+        try blocker.close()
         try database.close()
     }
 
