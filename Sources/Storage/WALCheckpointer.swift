@@ -28,6 +28,8 @@ public struct WALCheckpointer: Service {
                 try await connection.writeWithoutTransaction { db in
                     _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
                 }
+            } catch is CancellationError {
+                return  // the server is stopping (also when it could not start listening)
             } catch {
                 logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
             }

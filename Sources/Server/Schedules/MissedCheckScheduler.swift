@@ -34,6 +34,8 @@ final class MissedCheckScheduler: Service, Sendable {
         while !Task.isStoppingService {
             do {
                 try await recordMissed(now: clock())
+            } catch is CancellationError {
+                return  // the server is stopping (also when it could not start listening)
             } catch {
                 logger.warning("checking schedules failed", metadata: ["error": "\(error)"])
             }
