@@ -59,8 +59,15 @@ struct DirectStatement {
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
     }
 
-    /// Runs the statement to its first row; true when there is one, to be read with `int64`.
-    func step() throws -> Bool {
+    /// Runs a query to its first row and reads that row with `read` (through `int64`, `text` and
+    /// `isNull`); nil when there is none. The statement holds no cursor open afterwards.
+    func firstRow<Value>(_ read: (DirectStatement) -> Value) throws -> Value? {
+        guard try step() else { return nil }
+        defer { sqlite3_reset(handle) }
+        return read(self)
+    }
+
+    private func step() throws -> Bool {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -95,10 +102,5 @@ struct DirectStatement {
     /// Whether a column of the current row is NULL.
     func isNull(at column: CInt) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
-    }
-
-    /// Ends a run that stopped at a row, so it holds no cursor open in the transaction.
-    func finish() {
-        sqlite3_reset(handle)
     }
 }

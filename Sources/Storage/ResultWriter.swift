@@ -277,8 +277,7 @@ public final class ResultWriter: Service, Sendable {
         if head == nil {
             let exists = try DirectStatement("SELECT 1 FROM checks WHERE id = ?", in: db)
             try exists.bind(result.checkID, at: 1)
-            guard try exists.step() else { throw ResultWriteError.checkNotFound }
-            exists.finish()
+            guard try exists.firstRow({ _ in true }) != nil else { throw ResultWriteError.checkNotFound }
         }
         let insert = try DirectStatement(
             """

@@ -9,9 +9,7 @@ public enum TicketPlanner {
     public static func anyEnabledChannel(in db: Database) throws -> Bool {
         // Asked once per group commit: read directly, like the writer's per-result statements.
         let statement = try DirectStatement("SELECT EXISTS (SELECT 1 FROM channels WHERE enabled = 1)", in: db)
-        guard try statement.step() else { return false }
-        defer { statement.finish() }
-        return statement.int64(at: 0) != 0
+        return try statement.firstRow { $0.int64(at: 0) != 0 } ?? false
     }
 
     /// Plans the steps of a result just stored.

@@ -46,7 +46,7 @@ struct IngestShortcut: Sendable {
 
 /// The socket end of an ingest connection's pipeline, where `IngestChannelHandler` writes its
 /// answers already encoded; everything else passes through untouched.
-final class IngestAnswerOutlet: ChannelOutboundHandler, RemovableChannelHandler {
+final class IngestAnswerOutlet: ChannelOutboundHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
 }

@@ -21,9 +21,7 @@ public enum ResultChain {
         let statement = try DirectStatement(
             "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?", in: db)
         try statement.bind(checkID, at: 1)
-        guard try statement.step() else { return nil }
-        defer { statement.finish() }
-        return Head(lastResultID: statement.int64(at: 0), nonSuccesses: Int(statement.int64(at: 1)))
+        return try statement.firstRow { Head(lastResultID: $0.int64(at: 0), nonSuccesses: Int($0.int64(at: 1))) }
     }
 
     /// Makes `resultID` the check's newest result, with `status` extending or ending its run of
@@ -118,10 +116,10 @@ public enum ResultChain {
     private static func link(_ id: Int64, checkID: String, in db: Database) throws -> Link? {
         let statement = try DirectStatement("SELECT check_id, previous_id FROM results WHERE id = ?", in: db)
         try statement.bind(id, at: 1)
-        guard try statement.step() else { return nil }
-        defer { statement.finish() }
-        guard statement.text(at: 0) == checkID else { return nil }
-        let previous = statement.isNull(at: 1) ? nil : statement.int64(at: 1)
-        return Link(previous: previous.flatMap { $0 < id ? $0 : nil })
+        let row = try statement.firstRow { row in
+            (checkID: row.text(at: 0), previous: row.isNull(at: 1) ? nil : row.int64(at: 1))
+        }
+        guard let row, row.checkID == checkID else { return nil }
+        return Link(previous: row.previous.flatMap { $0 < id ? $0 : nil })
     }
 }
