@@ -113,27 +113,18 @@ struct IngestChannelHandlerTests {
     /// socket. The body must be exactly as long as `Content-Length` says.
     func nextAnswer(_ channel: NIOAsyncTestingChannel) async throws -> (head: HTTPResponseHead, body: String) {
         let bytes = try await channel.waitForOutboundWrite(as: IOData.self)
-        guard case .byteBuffer(let buffer) = bytes, let answer = Self.parseAnswer(String(buffer: buffer)) else {
-            Issue.record("an answer is one buffer holding an HTTP/1.1 response")
+        guard case .byteBuffer(let buffer) = bytes, let answer = try RawHTTP.parse(String(buffer: buffer)) else {
+            Issue.record("an answer is one buffer holding a whole HTTP/1.1 response")
             return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
         }
-        return answer
-    }
-
-    static func parseAnswer(_ text: String) -> (head: HTTPResponseHead, body: String)? {
-        guard let split = text.range(of: "\r\n\r\n") else { return nil }
-        let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
-        let statusLine = lines[0].split(separator: " ", maxSplits: 2).map(String.init)
-        guard statusLine.count == 3, statusLine[0] == "HTTP/1.1", let code = Int(statusLine[1]) else { return nil }
-        var headers = HTTPHeaders()
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            headers.add(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        let statusLine = answer.statusLine.split(separator: " ", maxSplits: 2).map(String.init)
+        guard statusLine.count == 3, statusLine[0] == "HTTP/1.1", let code = Int(statusLine[1]) else {
+            Issue.record("not an HTTP/1.1 status line: \(answer.statusLine)")
+            return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
         }
-        let body = String(text[split.upperBound...])
-        guard headers["content-length"] == [String(body.utf8.count)] else { return nil }
         let status = HTTPResponseStatus(statusCode: code, reasonPhrase: statusLine[2])
-        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), body)
+        let headers = HTTPHeaders(answer.fields.map { ($0.name, $0.value) })
+        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), answer.body)
     }
 
     /// The path of the next request passed on to the router, nil when none was.
