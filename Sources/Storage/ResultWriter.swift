@@ -276,8 +276,7 @@ public final class ResultWriter: Service, Sendable {
         let head = try ResultChain.head(checkID: result.checkID, in: db)
         if head == nil {
             let exists = try DirectStatement("SELECT 1 FROM checks WHERE id = ?", in: db)
-            try exists.bind(result.checkID, at: 1)
-            guard try exists.firstRow({ _ in true }) != nil else { throw ResultWriteError.checkNotFound }
+            guard try exists.firstRow(.text(result.checkID), read: { _ in true }) != nil else { throw ResultWriteError.checkNotFound }
         }
         let insert = try DirectStatement(
             """
@@ -286,20 +285,12 @@ public final class ResultWriter: Service, Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (check_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
             """, in: db)
-        try insert.bind(result.checkID, at: 1)
-        try insert.bind(head?.lastResultID, at: 2)
-        try insert.bind(result.status.rawValue, at: 3)
-        try insert.bind(result.source.rawValue, at: 4)
-        try insert.bind(result.receivedAt.milliseconds, at: 5)
-        try insert.bind(result.occurredAt?.milliseconds, at: 6)
-        try insert.bind(result.subject, at: 7)
-        try insert.bind(result.excerpt, at: 8)
-        try insert.bind(result.ruleIndex, at: 9)
-        try insert.bind(result.dedupeKey, at: 10)
-        try insert.bind(result.raw, at: 11)
-        try insert.bind(result.rawContentType, at: 12)
-        try insert.bind(result.rawSize, at: 13)
-        try insert.execute()
+        try insert.execute(
+            .text(result.checkID), .integer(head?.lastResultID), .text(result.status.rawValue),
+            .text(result.source.rawValue), .integer(result.receivedAt.milliseconds),
+            .integer(result.occurredAt?.milliseconds), .text(result.subject), .text(result.excerpt),
+            .integer(result.ruleIndex), .text(result.dedupeKey), .blob(result.raw), .text(result.rawContentType),
+            .integer(result.rawSize))
         if db.changesCount == 0, let dedupeKey = result.dedupeKey {
             let first = try ResultRecord.fetchOne(
                 db, sql: "SELECT \(ResultRecord.columns) FROM results WHERE check_id = ? AND dedupe_key = ?",

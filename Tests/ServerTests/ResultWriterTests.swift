@@ -117,6 +117,56 @@ import Testing
         try database.close()
     }
 
+    /// Every value reaches its column as given: empty texts stay empty texts (the columns are NOT
+    /// NULL), an empty raw input stays an empty blob, and texts and bytes, non-ASCII too, are kept
+    /// exactly, in small rows and in one larger than a page.
+    @Test func everyValueIsStoredExactlyAsGiven() async throws {
+        let (database, path) = try ResultPrunerTests.database(counts: [0], now: Timestamp(milliseconds: 0))
+        defer { ResultPrunerTests.remove(path) }
+        let writer = ResultWriter(database: database, logger: Logger(label: "test"))
+        let service = Task { try await writer.run() }
+        let large = (0..<9000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let results = [
+            NewResult(checkID: "chk_0", status: .success, source: .webhook, receivedAt: Timestamp(milliseconds: 1)),
+            NewResult(
+                checkID: "chk_0", status: .warning, source: .mail, receivedAt: Timestamp(milliseconds: 2),
+                occurredAt: Timestamp(milliseconds: -5), subject: "Sauvegarde réussie ✓ 備份", excerpt: "ligne 1\nligne 2",
+                ruleIndex: 3, dedupeKey: "<id@example.net>", raw: [], rawContentType: "message/rfc822", rawSize: 0),
+            NewResult(
+                checkID: "chk_0", status: .failure, source: .webhook, receivedAt: Timestamp(milliseconds: 3),
+                subject: String(repeating: "long ", count: 900), raw: large, rawContentType: "application/octet-stream",
+                rawSize: 12_000),
+        ]
+        for result in results { _ = try await writer.write(result) }
+        let rows = try database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT check_id, status, source, received_at, occurred_at, subject, typeof(subject) AS subject_type,
+                       excerpt, rule_index, dedupe_key, raw, typeof(raw) AS raw_type, raw_content_type, raw_size
+                FROM results ORDER BY id
+                """)
+        }
+        #expect(rows.count == 3)
+        for (row, result) in zip(rows, results) {
+            #expect(row["check_id"] == result.checkID)
+            #expect(row["status"] == result.status.rawValue)
+            #expect(row["source"] == result.source.rawValue)
+            #expect(row["received_at"] == result.receivedAt.milliseconds)
+            #expect(row["occurred_at"] == result.occurredAt?.milliseconds)
+            #expect(row["subject"] == result.subject)
+            #expect(row["subject_type"] == "text")
+            #expect(row["excerpt"] == result.excerpt)
+            #expect(row["rule_index"] == result.ruleIndex)
+            #expect(row["dedupe_key"] == result.dedupeKey)
+            #expect((row["raw"] as Data?).map(Array.init) == result.raw)
+            #expect(row["raw_content_type"] == result.rawContentType)
+            #expect(row["raw_size"] == result.rawSize)
+        }
+        #expect(rows.map { $0["raw_type"] as String } == ["null", "blob", "blob"])
+        service.cancel()
+        try await service.value
+        try database.close()
+    }
+
     @Test func whatTheWriterCannotStoreIsAProblemToRetryNotAnInternalError() {
         let gone = ProblemDetails(.notFound, "no check has this token")
         #expect(ProblemDetails.notStored(ResultWriteError.checkNotFound, checkGone: gone).status == .notFound)

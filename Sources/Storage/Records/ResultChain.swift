@@ -20,8 +20,7 @@ public enum ResultChain {
         // Asked for every stored result: bound and read directly.
         let statement = try DirectStatement(
             "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?", in: db)
-        try statement.bind(checkID, at: 1)
-        return try statement.firstRow { Head(lastResultID: $0.int64(at: 0), nonSuccesses: Int($0.int64(at: 1))) }
+        return try statement.firstRow(.text(checkID)) { Head(lastResultID: $0.int64(at: 0), nonSuccesses: Int($0.int64(at: 1))) }
     }
 
     /// Makes `resultID` the check's newest result, with `status` extending or ending its run of
@@ -38,10 +37,7 @@ public enum ResultChain {
             statement = try DirectStatement(
                 "UPDATE check_heads SET last_result_id = ?, non_successes = ? WHERE check_id = ?", in: db)
         }
-        try statement.bind(resultID, at: 1)
-        try statement.bind(nonSuccesses, at: 2)
-        try statement.bind(checkID, at: 3)
-        try statement.execute()
+        try statement.execute(.integer(resultID), .integer(nonSuccesses), .text(checkID))
     }
 
     /// A check's results, newest first, with ids below `beforeRowID` (all when nil), at most `limit`.
@@ -115,8 +111,7 @@ public enum ResultChain {
     /// The result `id` as a link of the check's chain; nil if it is gone or not the check's.
     private static func link(_ id: Int64, checkID: String, in db: Database) throws -> Link? {
         let statement = try DirectStatement("SELECT check_id, previous_id FROM results WHERE id = ?", in: db)
-        try statement.bind(id, at: 1)
-        let row = try statement.firstRow { row in
+        let row = try statement.firstRow(.integer(id)) { row in
             (checkID: row.text(at: 0), previous: row.isNull(at: 1) ? nil : row.int64(at: 1))
         }
         guard let row, row.checkID == checkID else { return nil }
