@@ -23,7 +23,10 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
     let database = try CheckBridgeDatabase(path: configuration.databasePath, durability: configuration.durability)
     let firstAdminKey = try await FirstStart.prepare(configuration, database: database, logger: logger)
     let metrics = ServerMetrics()
-    let writer = ResultWriter(database: database, logger: logger) { size in metrics.committed(batchSize: size) }
+    let checkpointer = WALCheckpointer(path: configuration.databasePath, logger: logger)
+    let writer = ResultWriter(database: database, logger: logger, checkpointer: checkpointer) { size in
+        metrics.committed(batchSize: size)
+    }
     let psa = PSAServices(box: try SecretBox.load(configuration: configuration), timeout: configuration.psaTimeout)
     let services = AppServices(
         configuration: configuration, database: database, writer: writer,
@@ -40,7 +43,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
         // request in flight has handed its result to the writer before the writer drains and stops.
         services: [
             writer,
-            WALCheckpointer(path: configuration.databasePath, logger: logger),
+            checkpointer,
             MissedCheckScheduler(
                 database: database, writer: writer, metrics: metrics, logger: logger, clock: configuration.clock,
                 interval: configuration.scheduleInterval),

@@ -1,15 +1,29 @@
+import Dispatch
 import GRDB
 import Logging
 import ServiceLifecycle
+import Synchronization
 
-/// Copies the write-ahead log back into the database file on its own connection.
+/// Copies the write-ahead log back into the database file on a connection of its own.
 ///
 /// The writer runs with `wal_autocheckpoint = 0`, so no commit ever pays for a checkpoint; this
-/// service does a PASSIVE checkpoint (which never blocks readers or the writer) every interval.
-public struct WALCheckpointer: Service {
+/// service does a PASSIVE checkpoint (which never blocks readers or the writer) every interval,
+/// and one more whenever the result writer asks for it (`passInBackground`).
+public final class WALCheckpointer: Service, Sendable {
+    private enum Connection {
+        case unopened
+        case open(DatabaseQueue)
+        case closed
+    }
+
     private let path: String
     private let interval: Duration
     private let logger: Logger
+    /// Opened when the service starts and closed when it ends; passes asked for outside that
+    /// time are skipped.
+    private let connection = Mutex(Connection.unopened)
+    /// Runs the passes one at a time, off the threads that ask for them.
+    private let passes = DispatchQueue(label: "wal-checkpointer")
 
     public init(path: String, interval: Duration = .milliseconds(100), logger: Logger) {
         self.path = path
@@ -20,19 +34,46 @@ public struct WALCheckpointer: Service {
     public func run() async throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(1)
-        let connection = try DatabaseQueue(path: path, configuration: configuration)
-        defer { try? connection.close() }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        connection.withLock { $0 = .open(queue) }
+        defer {
+            connection.withLock { $0 = .closed }
+            // After any pass already queued; later ones find the connection closed and skip.
+            passes.async { try? queue.close() }
+        }
         while !Task.isStoppingService {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            do {
-                try await connection.writeWithoutTransaction { db in
-                    _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            if Task.isStoppingService { return }
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                passes.async {
+                    self.pass()
+                    done.resume()
                 }
-            } catch is CancellationError {
-                return  // the server is stopping (also when it could not start listening)
-            } catch {
-                logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
             }
+        }
+    }
+
+    /// Starts a pass now on the checkpointer's own thread and calls `finished` once it has ended,
+    /// whether it copied anything or not (or was skipped because the service is not running).
+    public func passInBackground(then finished: @escaping @Sendable () -> Void) {
+        passes.async {
+            self.pass()
+            finished()
+        }
+    }
+
+    private func pass() {
+        let queue: DatabaseQueue? = connection.withLock { state in
+            guard case .open(let queue) = state else { return nil }
+            return queue
+        }
+        guard let queue else { return }
+        do {
+            try queue.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            }
+        } catch {
+            logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
         }
     }
 }

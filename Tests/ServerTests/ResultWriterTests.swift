@@ -2,7 +2,7 @@ import CheckBridgeCore
 import Foundation
 import GRDB
 import Logging
-import Storage
+@testable import Storage
 import Synchronization
 import Testing
 
@@ -164,6 +164,51 @@ import Testing
         #expect(rows.map { $0["raw_type"] as String } == ["null", "blob", "blob"])
         service.cancel()
         try await service.value
+        try database.close()
+    }
+
+    /// Every `batchesPerCheckpoint` batches the writer asks for a background pass, goes on committing
+    /// until it has ended, then finishes the checkpoint itself; without a checkpointer it finishes
+    /// at once.
+    @Test func checkpointsAreFinishedAfterTheBackgroundPassEnds() {
+        var schedule = CheckpointSchedule(batchesPerCheckpoint: 3, backgroundPasses: true)
+        let steps = [false, false, false, false, false, true, false, false, false, true].map {
+            schedule.afterCommit(passEnded: $0)
+        }
+        #expect(steps == [.none, .none, .askForPass, .none, .none, .finish, .none, .none, .askForPass, .finish])
+
+        var alone = CheckpointSchedule(batchesPerCheckpoint: 3, backgroundPasses: false)
+        let alonesSteps = (0..<7).map { _ in alone.afterCommit(passEnded: false) }
+        #expect(alonesSteps == [.none, .none, .finish, .none, .none, .finish, .none])
+    }
+
+    /// Under writes the WAL starts over every cycle, with the checkpointer running its passes
+    /// when asked (its own timer is set beyond the test), and with a checkpointer that is not
+    /// running (the server is stopping): that one skips the pass and says so, and the writer does
+    /// not wait for a pass that never comes while the log grows.
+    @Test(arguments: [true, false])
+    func theWALStartsOverEveryCycle(checkpointerRuns: Bool) async throws {
+        let (database, path) = try ResultPrunerTests.database(counts: [0], now: Timestamp(milliseconds: 0))
+        defer { ResultPrunerTests.remove(path) }
+        let checkpointer = WALCheckpointer(path: path, interval: .seconds(3600), logger: Logger(label: "test"))
+        let passes = Task { if checkpointerRuns { try await checkpointer.run() } }
+        let writer = ResultWriter(database: database, logger: Logger(label: "test"), checkpointer: checkpointer)
+        let service = Task { try await writer.run() }
+        let batches = 2 * ResultWriter.batchesPerCheckpoint + 6
+        for index in 0..<batches {
+            _ = try await writer.write(
+                NewResult(checkID: "chk_0", status: .success, source: .webhook, receivedAt: Timestamp(milliseconds: Int64(index))))
+        }
+        service.cancel()
+        try await service.value
+        passes.cancel()
+        try await passes.value
+        // Frames now in the log; every batch writes at least two (the table's page and the head's).
+        let framesInLog: Int = try await database.pool.writeWithoutTransaction { db in
+            try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { $0[1] as Int } ?? -1
+        }
+        #expect(framesInLog >= 0)
+        #expect(framesInLog < ResultWriter.batchesPerCheckpoint, "the WAL held \(framesInLog) frames")
         try database.close()
     }
 
