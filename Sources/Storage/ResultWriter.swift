@@ -141,7 +141,7 @@ public final class ResultWriter: Service, Sendable {
         if signal { wakeUp.signal() }
     }
 
-    /// Batches between the writer's own checkpoints.
+    /// Batches between checkpoints that start the WAL over (asked for, then finished by the writer).
     static let batchesPerCheckpoint = 32
 
     private func commitLoop() {
