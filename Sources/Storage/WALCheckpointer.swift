@@ -10,18 +10,11 @@ import Synchronization
 /// service does a PASSIVE checkpoint (which never blocks readers or the writer) every interval,
 /// and one more whenever the result writer asks for it (`passInBackground`).
 public final class WALCheckpointer: Service, Sendable {
-    private enum Connection {
-        case unopened
-        case open(DatabaseQueue)
-        case closed
-    }
-
     private let path: String
     private let interval: Duration
     private let logger: Logger
-    /// Opened when the service starts and closed when it ends; passes asked for outside that
-    /// time are skipped.
-    private let connection = Mutex(Connection.unopened)
+    /// Open while the service runs; passes asked for before or after that are skipped.
+    private let connection = Mutex<DatabaseQueue?>(nil)
     /// Runs the passes one at a time, off the threads that ask for them.
     private let passes = DispatchQueue(label: "wal-checkpointer")
 
@@ -35,9 +28,9 @@ public final class WALCheckpointer: Service, Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(1)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        connection.withLock { $0 = .open(queue) }
+        connection.withLock { $0 = queue }
         defer {
-            connection.withLock { $0 = .closed }
+            connection.withLock { $0 = nil }
             // After any pass already queued; later ones find the connection closed and skip.
             passes.async { try? queue.close() }
         }
@@ -45,10 +38,7 @@ public final class WALCheckpointer: Service, Sendable {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             if Task.isStoppingService { return }
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                passes.async {
-                    self.pass()
-                    done.resume()
-                }
+                passInBackground { done.resume() }
             }
         }
     }
@@ -63,11 +53,7 @@ public final class WALCheckpointer: Service, Sendable {
     }
 
     private func pass() {
-        let queue: DatabaseQueue? = connection.withLock { state in
-            guard case .open(let queue) = state else { return nil }
-            return queue
-        }
-        guard let queue else { return }
+        guard let queue = connection.withLock({ $0 }) else { return }
         do {
             try queue.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
