@@ -103,7 +103,8 @@ extension RPCMethods {
                 let enabled = params.bool("enabled") ?? true
                 try params.finish()
                 let ruleSet = try rules.ruleSet ?? RuleSet(rules: [], defaultStatus: .failure)
-                let now = Timestamp.now
+                // `updated_at` anchors the schedule, so it is read from the clock schedules run by.
+                let now = context.services.configuration.clock()
                 let check = CheckRecord(
                     id: SecretGenerator.objectID(prefix: "chk"), groupID: groupID, name: name,
                     token: SecretGenerator.checkToken(), rules: ruleSet.rulesJSON.serializedString(),
@@ -128,6 +129,7 @@ extension RPCMethods {
                 let threshold = params.int("failure_threshold", in: 1...1000)
                 let enabled = params.bool("enabled")
                 try params.finish()
+                let now = context.services.configuration.clock()
                 let token = try await context.services.database.pool.write { db -> String? in
                     guard var check = try CheckRecord.fetchOne(db, key: id) else { return nil }
                     if let groupID {
@@ -145,7 +147,7 @@ extension RPCMethods {
                     if let schedule { check.schedule = schedule }
                     if let threshold { check.failureThreshold = threshold }
                     if let enabled { check.enabled = enabled }
-                    check.updatedAt = .now
+                    check.updatedAt = now
                     try check.update(db)
                     return check.token
                 }
@@ -176,11 +178,12 @@ extension RPCMethods {
         RPCMethod(name, access: .admin, summary: summary) { params, context in
             let id = params.string("id", required: true) ?? ""
             try params.finish()
+            let now = context.services.configuration.clock()
             let token = try await context.services.database.pool.write { db -> String? in
                 guard var check = try CheckRecord.fetchOne(db, key: id) else { return nil }
                 if check.enabled != enabled {
                     check.enabled = enabled
-                    check.updatedAt = .now
+                    check.updatedAt = now
                     try check.update(db)
                 }
                 return check.token
