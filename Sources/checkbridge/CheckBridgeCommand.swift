@@ -135,7 +135,7 @@ struct Serve: AsyncParsableCommand {
                     """.utf8))
         }
         logger.info(
-            "CheckBridge listening",
+            "CheckBridge starting",
             metadata: [
                 "address": "\(configuration.host):\(configuration.port)", "database": "\(configuration.databasePath)",
                 "durability": "\(app.database.durability.rawValue)",
