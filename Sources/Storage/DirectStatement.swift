@@ -80,7 +80,8 @@ struct DirectStatement {
                     try check(sqlite3_bind_int64(handle, index, value))
                 case .text(let text?):
                     let (start, count) = Self.copy(text.utf8, into: buffer, at: &offset)
-                    try check(sqlite3_bind_text(handle, index, UnsafeRawPointer(start)?.assumingMemoryBound(to: CChar.self), count, nil))
+                    let characters = UnsafeRawPointer(start)?.assumingMemoryBound(to: CChar.self)
+                    try check(sqlite3_bind_text(handle, index, characters, count, nil))
                 case .blob(let bytes?):
                     let (start, count) = Self.copy(bytes, into: buffer, at: &offset)
                     try check(sqlite3_bind_blob(handle, index, start, count, nil))

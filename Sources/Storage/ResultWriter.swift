@@ -228,7 +228,8 @@ public final class ResultWriter: Service, Sendable {
                         // any other failure may have left a result half recorded, so it rolls back
                         // the whole batch and every caller is told to send again.
                         do {
-                            outcomes.append(.success(try Self.insertAll(pending.results, planningTickets: planTickets, in: db)))
+                            let stored = try Self.insertAll(pending.results, planningTickets: planTickets, in: db)
+                            outcomes.append(.success(stored))
                         } catch let error as ResultWriteError {
                             outcomes.append(.failure(error))
                         }
@@ -292,7 +293,8 @@ public final class ResultWriter: Service, Sendable {
         let head = try ResultChain.head(checkID: result.checkID, in: db)
         if head == nil {
             let exists = try DirectStatement("SELECT 1 FROM checks WHERE id = ?", in: db)
-            guard try exists.firstRow(.text(result.checkID), read: { _ in true }) != nil else { throw ResultWriteError.checkNotFound }
+            let found = try exists.firstRow(.text(result.checkID)) { _ in true }
+            guard found != nil else { throw ResultWriteError.checkNotFound }
         }
         let insert = try DirectStatement(
             """

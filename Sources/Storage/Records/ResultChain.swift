@@ -20,7 +20,9 @@ public enum ResultChain {
         // Asked for every stored result: bound and read directly.
         let statement = try DirectStatement(
             "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?", in: db)
-        return try statement.firstRow(.text(checkID)) { Head(lastResultID: $0.int64(at: 0), nonSuccesses: Int($0.int64(at: 1))) }
+        return try statement.firstRow(.text(checkID)) { row in
+            Head(lastResultID: row.int64(at: 0), nonSuccesses: Int(row.int64(at: 1)))
+        }
     }
 
     /// Makes `resultID` the check's newest result, with `status` extending or ending its run of
