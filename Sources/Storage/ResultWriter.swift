@@ -176,9 +176,7 @@ public final class ResultWriter: Service, Sendable {
     /// what was committed during that pass (see `CheckpointSchedule`).
     private func finishCheckpoint() {
         do {
-            try database.pool.writeWithoutTransaction { db in
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
-            }
+            try database.pool.writeWithoutTransaction(WALCheckpointer.copyBack)
         } catch {
             logger.warning("WAL checkpoint between batches failed", metadata: ["error": "\(error)"])
         }

@@ -55,11 +55,15 @@ public final class WALCheckpointer: Service, Sendable {
     private func pass() {
         guard let queue = connection.withLock({ $0 }) else { return }
         do {
-            try queue.writeWithoutTransaction { db in
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
-            }
+            try queue.writeWithoutTransaction(Self.copyBack)
         } catch {
             logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Copies back what the WAL holds that no reader still needs, without waiting for anyone
+    /// (PASSIVE); the result writer finishes its checkpoints the same way.
+    static func copyBack(in db: Database) throws {
+        _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
     }
 }
