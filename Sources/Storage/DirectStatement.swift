@@ -5,8 +5,8 @@ import GRDBSQLite
 /// writer runs for every result. GRDB's arguments box each value and build arrays for every call,
 /// and its rows are objects; on the single writer thread that cost more than SQLite's own work.
 ///
-/// Each run binds its arguments, steps and clears the bindings in one call, so bound bytes never
-/// outlive the buffer they point into. Stepping bypasses GRDB's hooks: there are no transaction
+/// Each run binds its arguments, steps, resets the statement and clears the bindings in one call,
+/// so bound bytes never outlive the buffer they point into, and the same statement can run again. Stepping bypasses GRDB's hooks: there are no transaction
 /// observers to tell, and a read interrupted on cancellation fails with SQLite's own error rather
 /// than `CancellationError`.
 struct DirectStatement {
@@ -38,7 +38,6 @@ struct DirectStatement {
     func firstRow<Value>(_ arguments: Argument..., read: (DirectStatement) -> Value) throws -> Value? {
         try withBound(arguments) {
             guard try step() else { return nil }
-            defer { sqlite3_reset(handle) }
             return read(self)
         }
     }
@@ -71,7 +70,11 @@ struct DirectStatement {
         }
         // One byte more, so that even an empty text points into the buffer (a nil pointer binds NULL).
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount + 1) { buffer in
-            defer { sqlite3_clear_bindings(handle) }
+            defer {
+                // The step's outcome was reported by `step`; the reset itself cannot fail then.
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+            }
             var offset = 0
             for (position, argument) in arguments.enumerated() {
                 let index = CInt(position + 1)

@@ -117,6 +117,77 @@ import Testing
         try database.close()
     }
 
+    /// The writer keeps the heads it wrote between batches; whatever else moves a head (a result
+    /// stored in another transaction or by another connection, a deleted check, a caller's results
+    /// rolled back) must make it read them again, or a chain would skip results and count a run of
+    /// failures wrongly, or a deleted check would get a result.
+    @Test func headsChangedOutsideTheWriterAreReadAgain() async throws {
+        let (database, path) = try ResultPrunerTests.database(counts: [0, 0], now: Timestamp(milliseconds: 0))
+        defer { ResultPrunerTests.remove(path) }
+        let writer = ResultWriter(database: database, logger: Logger(label: "test"))
+        let service = Task { try await writer.run() }
+        @Sendable func failure(_ checkID: String) -> NewResult {
+            NewResult(checkID: checkID, status: .failure, source: .webhook, receivedAt: Timestamp(milliseconds: 1))
+        }
+        @Sendable func stored(_ outcome: ResultWriteOutcome) -> Int64 {
+            guard case .stored(let record) = outcome else { return -1 }
+            return record.rowID
+        }
+        func link(_ id: Int64) throws -> Int64? {
+            try database.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT previous_id FROM results WHERE id = ?", arguments: [id])
+            }
+        }
+        func nonSuccesses(_ checkID: String) throws -> Int? {
+            try database.pool.read { db in try ResultChain.head(checkID: checkID, in: db)?.nonSuccesses }
+        }
+
+        // A result stored in a transaction of its own, on the writer's connection.
+        let first = stored(try await writer.write(failure("chk_0")))
+        let elsewhere = try await database.pool.write { db in stored(try ResultWriter.insert(failure("chk_0"), in: db)) }
+        let third = stored(try await writer.write(failure("chk_0")))
+        #expect(try link(third) == elsewhere)
+        #expect(try link(elsewhere) == first)
+        #expect(try nonSuccesses("chk_0") == 3)
+
+        // A result stored by another connection, as another process would.
+        let other = try DatabaseQueue(path: path)
+        let fromOther = try await other.write { db in stored(try ResultWriter.insert(failure("chk_0"), in: db)) }
+        try other.close()
+        let fifth = stored(try await writer.write(failure("chk_0")))
+        #expect(try link(fifth) == fromOther)
+        #expect(try nonSuccesses("chk_0") == 5)
+
+        // A caller's results rolled back together: the head stays where it was.
+        do {
+            _ = try await writer.write([failure("chk_0"), failure("chk_missing")])
+            Issue.record("a result for a missing check was stored")
+        } catch ResultWriteError.checkNotFound {
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        let sixth = stored(try await writer.write(failure("chk_0")))
+        #expect(try link(sixth) == fifth)
+        #expect(try nonSuccesses("chk_0") == 6)
+
+        // A check deleted after the writer stored its result gets no more.
+        _ = try await writer.write(failure("chk_1"))
+        try await database.pool.write { db in
+            try ResultChain.deleteAll(checkID: "chk_1", in: db)
+            try db.execute(sql: "DELETE FROM checks WHERE id = 'chk_1'")
+        }
+        do {
+            _ = try await writer.write(failure("chk_1"))
+            Issue.record("a result for a deleted check was stored")
+        } catch ResultWriteError.checkNotFound {
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        service.cancel()
+        try await service.value
+        try database.close()
+    }
+
     /// Every value reaches its column as given: empty texts stay empty texts (the columns are NOT
     /// NULL), an empty raw input stays an empty blob, and texts and bytes, non-ASCII too, are kept
     /// exactly, in small rows and in one larger than a page.

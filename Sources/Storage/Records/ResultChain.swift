@@ -17,29 +17,35 @@ public enum ResultChain {
 
     /// The head of a check's chain; nil if no result was ever stored for it.
     public static func head(checkID: String, in db: Database) throws -> Head? {
-        // Asked for every stored result: bound and read directly.
-        let statement = try DirectStatement(
-            "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?", in: db)
-        return try statement.firstRow(.text(checkID)) { row in
+        try head(checkID: checkID, reading: DirectStatement(headSQL, in: db))
+    }
+
+    /// Reads a head with a statement prepared from `headSQL`.
+    static func head(checkID: String, reading statement: DirectStatement) throws -> Head? {
+        try statement.firstRow(.text(checkID)) { row in
             Head(lastResultID: row.int64(at: 0), nonSuccesses: Int(row.int64(at: 1)))
         }
     }
 
-    /// Makes `resultID` the check's newest result, with `status` extending or ending its run of
-    /// non-successes. `previous` is the head it replaces.
-    static func advance(checkID: String, to resultID: Int64, success: Bool, previous: Head?, in db: Database) throws {
-        let nonSuccesses = success ? 0 : (previous?.nonSuccesses ?? 0) + 1
-        // The caller read the head in this transaction, so whether the row exists is known: a
+    static let headSQL = "SELECT last_result_id, non_successes FROM check_heads WHERE check_id = ?"
+    static let updateHeadSQL = "UPDATE check_heads SET last_result_id = ?, non_successes = ? WHERE check_id = ?"
+
+    /// Makes `resultID` the check's newest result, with `success` extending or ending its run of
+    /// non-successes; returns the new head. `previous` is the head it replaces, and `update` a
+    /// statement prepared from `updateHeadSQL`.
+    static func advance(
+        checkID: String, to resultID: Int64, success: Bool, previous: Head?, update: DirectStatement, in db: Database
+    ) throws -> Head {
+        let head = Head(lastResultID: resultID, nonSuccesses: success ? 0 : (previous?.nonSuccesses ?? 0) + 1)
+        // The caller knows the head in this transaction, so whether the row exists is known: a
         // plain update or insert costs SQLite about half of an upsert, once for every result.
-        let statement: DirectStatement
-        if previous == nil {
-            statement = try DirectStatement(
+        let statement =
+            previous == nil
+            ? try DirectStatement(
                 "INSERT INTO check_heads (last_result_id, non_successes, check_id) VALUES (?, ?, ?)", in: db)
-        } else {
-            statement = try DirectStatement(
-                "UPDATE check_heads SET last_result_id = ?, non_successes = ? WHERE check_id = ?", in: db)
-        }
-        try statement.execute(.integer(resultID), .integer(nonSuccesses), .text(checkID))
+            : update
+        try statement.execute(.integer(head.lastResultID), .integer(head.nonSuccesses), .text(checkID))
+        return head
     }
 
     /// A check's results, newest first, with ids below `beforeRowID` (all when nil), at most `limit`.
