@@ -61,6 +61,16 @@ struct JSONParserTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0xEF, 0xBB, 0xBF, 0x31]) }  // BOM
+        // A bad byte after ASCII, and a sequence cut off right before the closing quote.
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0x61, 0x62, 0xFF, 0x22]) }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0x61, 0xE6, 0x97, 0x22]) }
+    }
+
+    @Test func keepsTextAsSent() throws {
+        for text in ["", "plain ASCII", "café", "Sicherung – fehlgeschlagen", "日本語のレポート", "ends in é", "🎉 done"] {
+            let document = Array("{\"text\":\"\(text)\"}".utf8)
+            #expect(try JSONParser.parse(document) == ["text": .string(text)])
+        }
     }
 
     @Test(arguments: ["", " ", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":}", "[1 2]", "[", "{",

@@ -192,16 +192,18 @@ public struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes, so the bytes are the string.
+        var highBits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw JSONSyntaxError(reason: "invalid UTF-8 in string", offset: start)
-                }
+                // ASCII is valid UTF-8 as it is; the generic validation costs more than the scan.
+                let text = highBits < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+                guard let text else { throw JSONSyntaxError(reason: "invalid UTF-8 in string", offset: start) }
                 index += 1
                 return text
             }
+            highBits |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("control character in string") }
             index += 1
