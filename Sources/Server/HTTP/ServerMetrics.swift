@@ -8,15 +8,11 @@ import Synchronization
 /// each count their own traffic.
 final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
-    private let resultCounters: [StatusSource: Counter]
+    /// By `resultSlot(status, source)`: found by arithmetic rather than hashing, once per result.
+    private let resultCounters: [Counter]
     private let duplicateCounter: Counter
     private let batchCounter: Counter
     private let batchSize: ValueHistogram
-    private struct StatusSource: Hashable {
-        var status: CheckStatus
-        var source: ResultSource
-    }
-
     private struct RouteStatus: Hashable {
         var route: String
         var status: Int
@@ -30,15 +26,18 @@ final class ServerMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        var counters: [StatusSource: Counter] = [:]
+        var counters: [(slot: Int, counter: Counter)] = []
         for status in CheckStatus.allCases {
             for source in ResultSource.allCases {
-                counters[StatusSource(status: status, source: source)] = registry.makeCounter(
+                let counter = registry.makeCounter(
                     descriptor: Self.name("results", unit: "total", help: "Results stored, by status and source"),
                     labels: [("status", status.rawValue), ("source", source.rawValue)])
+                counters.append((Self.resultSlot(status, source), counter))
             }
         }
-        resultCounters = counters
+        // Every pair has a slot of its own, and the slots have no gaps.
+        precondition(counters.map(\.slot).sorted() == Array(counters.indices), "result counter slots overlap")
+        resultCounters = counters.sorted { $0.slot < $1.slot }.map(\.counter)
         queueDepth = registry.makeGauge(
             descriptor: Self.name("psa_queue", unit: "depth", help: "PSA steps not sent yet (pending, failing, dead)"))
         ticketsOpened = registry.makeCounter(
@@ -60,7 +59,26 @@ final class ServerMetrics: Sendable {
     }
 
     func resultStored(status: CheckStatus, source: ResultSource) {
-        resultCounters[StatusSource(status: status, source: source)]?.increment()
+        resultCounters[Self.resultSlot(status, source)].increment()
+    }
+
+    /// Where a status and source pair's counter is in `resultCounters`.
+    private static func resultSlot(_ status: CheckStatus, _ source: ResultSource) -> Int {
+        let row =
+            switch status {
+            case .success: 0
+            case .warning: 1
+            case .failure: 2
+            case .missed: 3
+            }
+        let column =
+            switch source {
+            case .webhook: 0
+            case .mail: 1
+            case .schedule: 2
+            case .manual: 3
+            }
+        return row * 4 + column
     }
 
     func duplicateDelivery() {
