@@ -6,9 +6,9 @@ import GRDBSQLite
 /// and its rows are objects; on the single writer thread that cost more than SQLite's own work.
 ///
 /// Each run binds its arguments, steps, resets the statement and clears the bindings in one call,
-/// so bound bytes never outlive the buffer they point into, and the same statement can run again. Stepping bypasses GRDB's hooks: there are no transaction
-/// observers to tell, and a read interrupted on cancellation fails with SQLite's own error rather
-/// than `CancellationError`.
+/// so bound bytes never outlive the buffer they point into, and the same statement can run again.
+/// Stepping bypasses GRDB's hooks: there are no transaction observers to tell, and a read
+/// interrupted on cancellation fails with SQLite's own error rather than `CancellationError`.
 struct DirectStatement {
     /// A value for one of the statement's parameters; a run's arguments fill `?1`, `?2`, … in order.
     enum Argument {

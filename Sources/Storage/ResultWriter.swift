@@ -364,7 +364,8 @@ struct ResultStatements {
 ///
 /// Under ingest the writer is the only one moving heads. Anything else that writes (deleting a
 /// check, pruning, a result stored by an RPC method, another process) changes the connection's
-/// count of changed rows or the database's data version, and the cache starts over.
+/// count of changed rows or the database's data version, and the cache starts over. It holds at
+/// most one small entry per check.
 struct HeadCache {
     private var heads: [String: ResultChain.Head] = [:]
     /// The database as this writer's last transaction left it; nil: unknown.

@@ -198,7 +198,8 @@ public struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 // ASCII is valid UTF-8 as it is; the generic validation costs more than the scan.
-                let text = highBits < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+                let text =
+                    highBits < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
                 guard let text else { throw JSONSyntaxError(reason: "invalid UTF-8 in string", offset: start) }
                 index += 1
                 return text
