@@ -330,10 +330,11 @@ public final class ResultWriter: Service, Sendable {
             return .duplicate(first)
         }
         let record = ResultRecord(rowID: db.lastInsertedRowID, result: result)
-        heads[result.checkID] = try ResultChain.advance(
+        let moved = try ResultChain.advance(
             checkID: result.checkID, to: record.rowID, success: result.status == .success, previous: head,
             update: statements.updateHead, in: db)
-        if planningTickets { try TicketPlanner.plan(for: record, in: db) }
+        heads[result.checkID] = moved
+        if planningTickets { try TicketPlanner.plan(for: record, nonSuccesses: moved.nonSuccesses, in: db) }
         return .stored(record)
     }
 }

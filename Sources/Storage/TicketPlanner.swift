@@ -12,16 +12,15 @@ public enum TicketPlanner {
         return try statement.firstRow { $0.int64(at: 0) != 0 } ?? false
     }
 
-    /// Plans the steps of a result just stored.
-    public static func plan(for result: ResultRecord, in db: Database) throws {
+    /// Plans the steps of a result just stored; `nonSuccesses` is its check's run of results that
+    /// were not successes, this one included (the head the writer just wrote).
+    static func plan(for result: ResultRecord, nonSuccesses: Int, in db: Database) throws {
         let channels = try ChannelRecord.fetchAll(db, sql: "SELECT * FROM channels WHERE enabled = 1")
         guard !channels.isEmpty, let check = try CheckRecord.fetchOne(db, key: result.checkID) else { return }
         let covering = channels.filter { $0.parsedScope.covers(checkID: check.id, groupID: check.groupID) }
         guard !covering.isEmpty else { return }
         let groupName = try String.fetchOne(
             db, sql: "SELECT name FROM check_groups WHERE id = ?", arguments: [check.groupID]) ?? ""
-        // The head was moved to this result before planning: its run includes this result.
-        let nonSuccesses = result.status == .success ? 0 : try ResultChain.head(checkID: check.id, in: db)?.nonSuccesses ?? 0
         let payload = payload(result: result, check: check, groupName: groupName)
         let now = Timestamp.now
         for channel in covering {
