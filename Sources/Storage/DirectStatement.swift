@@ -29,7 +29,8 @@ struct DirectStatement {
     init(_ sql: String, in db: Database) throws {
         statement = try db.cachedStatement(sql: sql)
         self.db = db
-        // The result of the previous run was reported by its step; the reset itself cannot fail then.
+        // Runs here always end reset, but GRDB's own use of the same SQL may have left the shared
+        // cached statement stepped. Its outcome was reported then; the reset cannot fail now.
         sqlite3_reset(statement.sqliteStatement)
     }
 

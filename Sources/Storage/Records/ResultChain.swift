@@ -37,8 +37,9 @@ public enum ResultChain {
         checkID: String, to resultID: Int64, success: Bool, previous: Head?, update: DirectStatement, in db: Database
     ) throws -> Head {
         let head = Head(lastResultID: resultID, nonSuccesses: success ? 0 : (previous?.nonSuccesses ?? 0) + 1)
-        // The caller knows the head in this transaction, so whether the row exists is known: a
-        // plain update or insert costs SQLite about half of an upsert, once for every result.
+        // The caller knows the current head (read in this transaction, or kept by the writer since
+        // its last one), so whether the row exists is known: a plain update or insert costs SQLite
+        // about half of an upsert, once for every result.
         let statement =
             previous == nil
             ? try DirectStatement(
