@@ -82,6 +82,7 @@ struct IngestChannelHandlerTests {
         _ pending: PendingAnswers, recorder: EventRecorder = EventRecorder(), reads: ReadCounter = ReadCounter()
     ) async throws -> NIOAsyncTestingChannel {
         try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
             try channel.pipeline.syncOperations.addHandler(reads)
             let handler = IngestChannelHandler(
                 claim: { head in
@@ -109,14 +110,20 @@ struct IngestChannelHandlerTests {
         try await channel.writeInbound(HTTPServerRequestPart.end(nil))
     }
 
-    /// The next answer written: its head and its body, read back from the bytes written for the
-    /// socket. The body must be exactly as long as `Content-Length` says.
+    /// The next answer written: its head and its body, read back from the bytes the HTTP/1
+    /// encoder wrote for the socket. The body must be exactly as long as `Content-Length` says.
     func nextAnswer(_ channel: NIOAsyncTestingChannel) async throws -> (head: HTTPResponseHead, body: String) {
-        let bytes = try await channel.waitForOutboundWrite(as: IOData.self)
-        guard case .byteBuffer(let buffer) = bytes, let answer = try RawHTTP.parse(String(buffer: buffer)) else {
-            Issue.record("an answer is one buffer holding a whole HTTP/1.1 response")
-            return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
+        var written = ""
+        var parsed: RawHTTP.Answer?
+        while parsed == nil {
+            guard case .byteBuffer(let buffer) = try await channel.waitForOutboundWrite(as: IOData.self) else {
+                Issue.record("the encoder writes buffers")
+                return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
+            }
+            written += String(buffer: buffer)
+            parsed = try RawHTTP.parse(written)
         }
+        guard let answer = parsed else { return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "") }
         let statusLine = answer.statusLine.split(separator: " ", maxSplits: 2).map(String.init)
         guard statusLine.count == 3, statusLine[0] == "HTTP/1.1", let code = Int(statusLine[1]) else {
             Issue.record("not an HTTP/1.1 status line: \(answer.statusLine)")

@@ -298,20 +298,15 @@ struct WebhookTests {
     /// framework's encoder: the same status line and the same fields as the router's answer to the
     /// same request, with a body exactly `Content-Length` long.
     @Test func claimedAnswersAreFramedAsTheRoutersAre() async throws {
-        let server = try await TestServer.make()
-        defer { server.removeFiles() }
-        try await server.test(.live) { client in
-            let check = try await Self.makeCheck(client, key: server.adminKey)
-            let token = check.string("token") ?? ""
-            let port = try #require(client.port)
+        try await Self.withLiveCheck { port, token in
             let body = #"{"status":"ok","text":"nightly"}"#
             for path in ["/hooks/\(token)", "/hooks/no-such-token"] {
                 // A `Content-Length` body is claimed; the same body chunked goes to the router.
-                let claimed = try RawHTTP.exchange(
+                let claimed = try await RawHTTP.exchange(
                     port: port,
                     "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                         + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
-                let routed = try RawHTTP.exchange(
+                let routed = try await RawHTTP.exchange(
                     port: port,
                     "POST \(path) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n")
@@ -323,4 +318,46 @@ struct WebhookTests {
             }
         }
     }
+
+    /// The HTTP/1 encoder frames each answer for the request it answers (no body for a HEAD), and
+    /// keeps the methods of the requests it owes answers to. Claimed answers must take their
+    /// request off that list too: otherwise the list grows by one for every webhook on a
+    /// keep-alive connection, and every later answer on it is framed for an earlier request.
+    @Test func answersAfterClaimedOnesAreFramedForTheirOwnRequest() async throws {
+        try await Self.withLiveCheck { port, token in
+            let body = #"{"status":"ok"}"#
+            let (statusLines, rest) = try await RawHTTP.onOwnThread {
+                let connection = try RawHTTP.Connection(port: port)
+                var statusLines: [String] = []
+                for _ in 0..<3 {
+                    try connection.send(
+                        "POST /hooks/\(token) HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    statusLines.append(try connection.readAnswer().statusLine)
+                }
+                try connection.send(
+                    "HEAD /no-such-page HTTP/1.1\r\nHost: test\r\n\r\n"
+                        + "GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+                return (statusLines, try connection.readToEnd())
+            }
+            #expect(statusLines == Array(repeating: "HTTP/1.1 202 Accepted", count: 3))
+            // The HEAD answer is a head alone: the next answer starts right after it.
+            let headEnd = try #require(rest.range(of: "\r\n\r\n"))
+            #expect(rest.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+            let healthz = try #require(try RawHTTP.parse(String(rest[headEnd.upperBound...])))
+            #expect(healthz.statusLine == "HTTP/1.1 200 OK")
+            #expect(try JSONParser.parse(Array(healthz.body.utf8)).objectValue?["status"]?.stringValue == "ok")
+        }
+    }
+
+    /// A live server on a real port with one check: for tests that speak HTTP/1.1 bytes to it.
+    static func withLiveCheck(_ body: @escaping @Sendable (_ port: Int, _ token: String) async throws -> Void) async throws {
+        let server = try await TestServer.make()
+        defer { server.removeFiles() }
+        try await server.test(.live) { client in
+            let check = try await makeCheck(client, key: server.adminKey)
+            try await body(try #require(client.port), check.string("token") ?? "")
+        }
+    }
+
 }

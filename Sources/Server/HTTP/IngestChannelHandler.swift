@@ -44,13 +44,6 @@ struct IngestShortcut: Sendable {
     }
 }
 
-/// The socket end of an ingest connection's pipeline, where `IngestChannelHandler` writes its
-/// answers already encoded; everything else passes through untouched.
-final class IngestAnswerOutlet: ChannelOutboundHandler {
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
-}
-
 /// Sits in each connection's pipeline right after the HTTP/1 parser (`IngestHTTP1Channel`) and
 /// answers the requests it is given a claim for right on the connection's event loop: the body is
 /// gathered here, the result goes to the writer, and the writer's completion writes the answer.
@@ -96,8 +89,6 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var closing = false
     private var held = CircularBuffer<Held>()
     private var readRequested = false
-    /// Where claimed answers enter the pipeline: below the HTTP/1 encoder (`IngestAnswerOutlet`).
-    private var outlet: ChannelHandlerContext?
 
     /// `claim` decides at each request head (`IngestShortcut.claim`); nil leaves it to the router.
     init(claim: @escaping @Sendable (HTTPRequestHead) -> ClaimedRequest?, metrics: ServerMetrics, dates: HTTPDateCache) {
@@ -154,27 +145,10 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.fireChannelRead(wrapInboundOut(part))
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        // Claimed answers are written as finished bytes right at the socket end of the pipeline.
-        let outlet = IngestAnswerOutlet()
-        do {
-            try context.pipeline.syncOperations.addHandler(outlet, position: .first)
-            self.outlet = try context.pipeline.syncOperations.context(handler: outlet)
-        } catch {
-            // Only a pipeline already torn down refuses; its connection is closing anyway.
-            context.fireErrorCaught(error)
-        }
-    }
-
     private func send(_ response: CompleteResponse, for claimed: ClaimedRequest, context: ChannelHandlerContext) {
         guard isAnswering else { return }  // one answer per claimed request
         metrics.request(route: claimed.route, statusCode: response.status.code)
-        guard let outlet else {
-            // The outlet could not be added (see `handlerAdded`): the connection is unusable.
-            context.close(promise: nil)
-            return
-        }
-        outlet.writeAndFlush(NIOAny(IOData.byteBuffer(encode(response, allocator: outlet.channel.allocator))), promise: nil)
+        writeAnswer(response, context: context)
         receiving = .nothing
         // What arrived meanwhile, in order, until a request is claimed and complete again.
         var replayedParts = false
@@ -194,29 +168,27 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
         readIfRequested(context: context)
     }
 
-    /// The answer as HTTP/1.1 bytes, as the framework's encoder writes a head with these fields and
-    /// a `Content-Length` body: one buffer and one pipeline write instead of head, body and end
-    /// through the encoder. Field values come from `HTTPFields`, which cannot hold CR or LF.
-    private func encode(_ response: CompleteResponse, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 192 + response.body.count)
-        buffer.writeStaticString("HTTP/1.1 ")
-        buffer.writeString(String(response.status.code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(response.status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+    /// Writes the answer through the framework's HTTP/1 encoder, as the router's answers are
+    /// written. The request decoder tells the encoder the method of every request it parses, and
+    /// only an answer written through the encoder takes that method off its list again: answers
+    /// written around it would leave one entry per webhook for the connection's life, and every
+    /// later answer on the connection would be framed for an earlier request (a HEAD answer sent
+    /// with a body). The fields are built here directly as the encoder's, not converted from
+    /// HTTP types; `HTTPFields` values cannot hold CR or LF.
+    private func writeAnswer(_ response: CompleteResponse, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 2)
         for field in response.headers where field.name != .contentLength && field.name != .date {
-            buffer.writeString(field.name.rawName)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
+            headers.add(name: field.name.rawName, value: field.value)
         }
-        buffer.writeStaticString("Content-Length: ")
-        buffer.writeString(String(response.body.count))
-        buffer.writeStaticString("\r\nDate: ")
-        buffer.writeString(dates.current())
-        buffer.writeStaticString("\r\n\r\n")
-        buffer.writeBytes(response.body)
-        return buffer
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Date", value: dates.current())
+        let status = HTTPResponseStatus(statusCode: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+        var body = context.channel.allocator.buffer(capacity: response.body.count)
+        body.writeBytes(response.body)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     func read(context: ChannelHandlerContext) {
