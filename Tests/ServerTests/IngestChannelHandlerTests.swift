@@ -114,24 +114,23 @@ struct IngestChannelHandlerTests {
     /// encoder wrote for the socket. The body must be exactly as long as `Content-Length` says.
     func nextAnswer(_ channel: NIOAsyncTestingChannel) async throws -> (head: HTTPResponseHead, body: String) {
         var written = ""
-        var parsed: RawHTTP.Answer?
-        while parsed == nil {
+        while true {
             guard case .byteBuffer(let buffer) = try await channel.waitForOutboundWrite(as: IOData.self) else {
                 Issue.record("the encoder writes buffers")
                 return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
             }
             written += String(buffer: buffer)
-            parsed = try RawHTTP.parse(written)
+            // The encoder writes the head and the body as buffers of their own.
+            guard let answer = try RawHTTP.parse(written) else { continue }
+            let statusLine = answer.statusLine.split(separator: " ", maxSplits: 2).map(String.init)
+            guard statusLine.count == 3, statusLine[0] == "HTTP/1.1", let code = Int(statusLine[1]) else {
+                Issue.record("not an HTTP/1.1 status line: \(answer.statusLine)")
+                return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
+            }
+            let status = HTTPResponseStatus(statusCode: code, reasonPhrase: statusLine[2])
+            let headers = HTTPHeaders(answer.fields.map { ($0.name, $0.value) })
+            return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), answer.body)
         }
-        guard let answer = parsed else { return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "") }
-        let statusLine = answer.statusLine.split(separator: " ", maxSplits: 2).map(String.init)
-        guard statusLine.count == 3, statusLine[0] == "HTTP/1.1", let code = Int(statusLine[1]) else {
-            Issue.record("not an HTTP/1.1 status line: \(answer.statusLine)")
-            return (HTTPResponseHead(version: .http1_1, status: .internalServerError), "")
-        }
-        let status = HTTPResponseStatus(statusCode: code, reasonPhrase: statusLine[2])
-        let headers = HTTPHeaders(answer.fields.map { ($0.name, $0.value) })
-        return (HTTPResponseHead(version: .http1_1, status: status, headers: headers), answer.body)
     }
 
     /// The path of the next request passed on to the router, nil when none was.

@@ -173,8 +173,8 @@ final class IngestChannelHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// only an answer written through the encoder takes that method off its list again: answers
     /// written around it would leave one entry per webhook for the connection's life, and every
     /// later answer on the connection would be framed for an earlier request (a HEAD answer sent
-    /// with a body). The fields are built here directly as the encoder's, not converted from
-    /// HTTP types; `HTTPFields` values cannot hold CR or LF.
+    /// with a body). The field list is built in the encoder's own form rather than converted
+    /// from HTTP types; `HTTPFields` values cannot hold CR or LF.
     private func writeAnswer(_ response: CompleteResponse, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 2)
